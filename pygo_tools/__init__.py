@@ -1,0 +1,15 @@
+"""pygo-tools: build Go code into pip-installable Python extensions (cffi, abi3, manylinux)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.2.0"
+__all__ = ["__version__", "setup"]
+
+
+def setup(**kwargs: Any) -> Any:
+    """Drop-in for ``setuptools.setup`` that also builds the Go library and its extension."""
+    from .setuptools_ext import setup as _setup
+
+    return _setup(**kwargs)

@@ -1,0 +1,83 @@
+"""``pygo-tools``: build a project's wheel for the host, or show its resolved configuration."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from . import __version__, log
+from .config import load_config
+from .errors import PygoError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pygo-tools",
+        description="Build Go code (//export functions) into pip-installable Python wheels: "
+        "a Go c-shared library plus a cffi abi3 extension, repaired to a manylinux tag.",
+    )
+    parser.add_argument("--version", action="version", version=f"pygo-tools {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    build = sub.add_parser(
+        "build",
+        help="build the project's wheel for this machine and print its path",
+        description="Build PROJECT_DIR's wheel for this machine through its own build backend "
+        "(setup.py or pyproject.toml), repair it, and print the path of each wheel written.",
+    )
+    build.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR",
+                       help="the project (default: the current directory)")
+    build.add_argument("--out", metavar="DIR", help="where to write wheels (default: PROJECT_DIR/dist)")
+    config = sub.add_parser("config", help="validate the project's configuration and print it resolved")
+    config.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "config":
+            print(load_config(Path(args.project_dir)).describe())
+            return 0
+        project = Path(args.project_dir).resolve()
+        out = Path(args.out).resolve() if args.out else project / "dist"
+        for wheel in build_wheels(project, out):
+            print(wheel)
+        return 0
+    except PygoError as error:
+        log.info(f"pygo-tools: error: {error}")
+        return error.exit_code
+
+
+def build_wheels(project: Path, out: Path) -> list[Path]:
+    """Build through the project's PEP 517 backend in this environment (no isolation)."""
+    from pyproject_hooks import BackendUnavailable, BuildBackendHookCaller, HookMissing
+
+    from .errors import BuildError
+
+    load_config(project)  # fail before any build on a bad configuration
+    backend, backend_path = _backend_of(project)
+    caller = BuildBackendHookCaller(str(project), backend, backend_path, python_executable=sys.executable)
+    with tempfile.TemporaryDirectory(prefix="pygo-out-") as temp:
+        try:
+            name = caller.build_wheel(temp)
+        except (BackendUnavailable, HookMissing) as error:
+            raise BuildError(f"{project}: build backend {backend!r} unavailable: {error}") from None
+        except Exception as error:  # the backend's own output is already on the terminal
+            raise BuildError(f"{project}: the build failed ({type(error).__name__})",
+                             hint="the error is shown above") from None
+        out.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(Path(temp) / name), out / name)
+    return [out / name]
+
+
+def _backend_of(project: Path) -> tuple[str, list[str] | None]:
+    from .config import tomllib
+
+    pyproject = project / "pyproject.toml"
+    system = {}
+    if pyproject.is_file():
+        system = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("build-system", {})
+    return system.get("build-backend", "setuptools.build_meta:__legacy__"), system.get("backend-path")

@@ -1,0 +1,72 @@
+"""The cffi API-mode extension: C source from the declarations, abi3, linked with a relative rpath."""
+
+from __future__ import annotations
+
+import posixpath
+from pathlib import Path
+
+import cffi
+from setuptools import Extension
+
+from .config import Config
+from .declarations import cdef
+from .errors import ConfigError
+from .golib import GoLibrary
+
+
+def write_cffi_source(config: Config, library: GoLibrary, build_dir: Path) -> Path:
+    """Emit the extension's C source; it includes the Go header by its bare name."""
+    ffi = cffi.FFI()
+    try:
+        ffi.cdef(cdef(config.signatures))
+    except cffi.CDefError as error:
+        raise ConfigError(
+            f"{config.source.name}: signatures: cffi cannot parse them: {error}",
+            hint="declarations must be plain C, as in the header go build writes",
+        ) from None
+    ffi.set_source(config.extension, f'#include <stdlib.h>\n#include "{library.header.name}"\n')
+    build_dir.mkdir(parents=True, exist_ok=True)
+    path = build_dir / (config.extension.replace(".", "_") + ".c")
+    ffi.emit_c_code(str(path))
+    return path
+
+
+def library_rpath(config: Config, library: GoLibrary) -> str:
+    """``$ORIGIN/lib`` for ``myproj._native``; ``$ORIGIN/myproj/lib`` for a top-level module."""
+    relative = posixpath.relpath(config.library_subdir, config.extension_subdir or ".")
+    return f"{library.target.rpath_origin}/{relative}"
+
+
+def placeholder_extension(config: Config) -> Extension:
+    """The extension setuptools is told about; ``configure_extension`` fills it at build time."""
+    return Extension(config.extension, sources=[], py_limited_api=True)
+
+
+def configure_extension(ext: Extension, config: Config, library: GoLibrary, c_source: Path) -> None:
+    """Point ``ext`` at the generated C source and the Go library, abi3, relative rpath only."""
+    ext.sources = [str(c_source)]
+    ext.include_dirs = [str(library.directory)]
+    ext.library_dirs = [str(library.directory)]
+    ext.libraries = [config.library]
+    ext.define_macros = [("Py_LIMITED_API", config.limited_api_hex)]
+    ext.py_limited_api = True
+    # -g0: the interpreter's CFLAGS carry -g, which would bake the build directory into the
+    # binary as DWARF comp_dir.
+    ext.extra_compile_args = ["-g0"]
+    ext.extra_link_args = [f"-Wl,-rpath,{library_rpath(config, library)}"]
+
+
+def without_absolute_rpaths(linker: list[str]) -> list[str]:
+    """Drop the absolute rpaths the interpreter's LDSHARED adds.
+
+    pyenv-built interpreters put ``-Wl,-rpath,<prefix>/lib`` in LDSHARED; in a wheel that
+    is a path of the build machine, and auditwheel would keep it.
+    """
+    return [arg for arg in linker if not _is_absolute_rpath(arg)]
+
+
+def _is_absolute_rpath(arg: str) -> bool:
+    for prefix in ("-Wl,-rpath,", "-Wl,-rpath=", "-Wl,-R", "-R"):
+        if arg.startswith(prefix):
+            return arg[len(prefix):].startswith("/")
+    return False

@@ -1,0 +1,99 @@
+"""Build the user's Go code into a c-shared library and its header, in the build directory."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import commands, log
+from .config import Config
+from .errors import BuildError, ConfigError
+from .targets import Target
+from .toolchain import GoToolchain
+
+_PROLOGUE_END = "End of boilerplate cgo prologue."
+_EXPORT = re.compile(r"^extern\s+[^;]*?\b([A-Za-z_]\w*)\s*\(", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class GoLibrary:
+    path: Path
+    header: Path
+    target: Target
+
+    @property
+    def directory(self) -> Path:
+        return self.path.parent
+
+
+def go_build_command(config: Config, target: Target, go: GoToolchain, output: Path) -> list[str]:
+    ldflags = " ".join(part for part in ("-s -w" if config.strip else "", config.ldflags) if part)
+    command = [str(go.path), "build", "-buildmode=c-shared", "-trimpath", "-buildvcs=false"]
+    if ldflags:
+        command.append(f"-ldflags={ldflags}")
+    if config.build_tags:
+        command.append("-tags=" + ",".join(config.build_tags))
+    command += ["-o", str(output), "."]
+    return command
+
+
+def go_build_env(target: Target, cc: str | None = None) -> dict[str, str]:
+    """Variables added to the environment of ``go build``."""
+    env = {"CGO_ENABLED": "1", "GOOS": target.goos, "GOARCH": target.goarch, "GOTOOLCHAIN": "local"}
+    if cc:
+        env["CC"] = cc
+    return env
+
+
+def build_go_library(
+    config: Config, target: Target, go: GoToolchain, build_dir: Path, cc: str | None = None
+) -> GoLibrary:
+    """Run ``go build -buildmode=c-shared`` into ``build_dir``; check the header it writes."""
+    source = config.go_path
+    if not (source / "go.mod").is_file():
+        where = source.relative_to(config.project_dir) if source.is_relative_to(config.project_dir) else source
+        raise ConfigError(
+            f"{config.source.name}: no Go module at {where} (no go.mod found)",
+            hint="put your Go package (go.mod and the //export functions) there, or set "
+            "go_dir to where it is",
+        )
+    if build_dir.exists():
+        shutil.rmtree(build_dir)
+    build_dir.mkdir(parents=True)
+    output = build_dir / f"lib{config.library}{target.library_suffix}"
+    with log.step(f"go build {target.name}"):
+        commands.run(
+            go_build_command(config, target, go, output),
+            cwd=source,
+            env=go_build_env(target, cc),
+            hint="the Go compiler's own message is above; fix the Go code and build again",
+        )
+    header = output.with_suffix(".h")
+    if not output.is_file() or not header.is_file():
+        raise BuildError(f"go build succeeded but did not write {output.name} and {header.name}")
+    check_exports(config, header)
+    return GoLibrary(path=output, header=header, target=target)
+
+
+def exported_functions(header_text: str) -> list[str]:
+    """Names of the functions a cgo-generated header exports (after its prologue)."""
+    _, _, body = header_text.partition(_PROLOGUE_END)
+    return _EXPORT.findall(body)
+
+
+def check_exports(config: Config, header: Path) -> None:
+    """Fail the build, naming the symbol, when a declared function is not exported by Go."""
+    from .declarations import declared_functions
+
+    exported = set(exported_functions(header.read_text(encoding="utf-8")))
+    for index, name in declared_functions(config.signatures):
+        if name not in exported:
+            raise BuildError(
+                f"{config.source.name}: signatures[{index}]: function {name!r} is declared but "
+                f"the Go library does not export it",
+                hint="add a `//export " + name + "` comment right above the Go function (and "
+                "`import \"C\"` in its file), or remove the declaration. Exported: "
+                + (", ".join(sorted(exported)) or "nothing"),
+            )

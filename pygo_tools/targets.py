@@ -1,0 +1,89 @@
+"""One table maps GOOS/GOARCH to wheel platforms, C compiler targets and file names."""
+
+from __future__ import annotations
+
+import platform
+import sys
+from dataclasses import dataclass
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Target:
+    """A platform to build for, named as Go names it: ``linux/amd64``."""
+
+    goos: str
+    goarch: str
+    wheel_arch: str  # machine name in wheel tags: x86_64, aarch64, arm64, amd64
+    zig_target: str  # `zig cc -target` value for cgo when cross-compiling
+    host: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"{self.goos}/{self.goarch}"
+
+    @property
+    def slug(self) -> str:
+        """A file-name-safe form of the name, for per-target build directories."""
+        return f"{self.goos}-{self.goarch}"
+
+    @property
+    def library_suffix(self) -> str:
+        return {"linux": ".so", "darwin": ".dylib", "windows": ".dll"}[self.goos]
+
+    @property
+    def rpath_origin(self) -> str:
+        """What the dynamic loader expands to the directory of the loading binary."""
+        return "@loader_path" if self.goos == "darwin" else "$ORIGIN"
+
+    @property
+    def unrepaired_platform_tag(self) -> str:
+        """The platform tag setuptools writes before repair, e.g. ``linux_x86_64``."""
+        if self.goos == "linux":
+            return f"linux_{self.wheel_arch}"
+        if self.goos == "windows":
+            return "win_amd64" if self.goarch == "amd64" else "win_arm64"
+        return f"macosx_11_0_{self.wheel_arch}"
+
+
+TARGETS: dict[str, Target] = {
+    t.name: t
+    for t in (
+        Target("linux", "amd64", "x86_64", "x86_64-linux-gnu.2.17"),
+        Target("linux", "arm64", "aarch64", "aarch64-linux-gnu.2.17"),
+        Target("darwin", "amd64", "x86_64", "x86_64-macos"),
+        Target("darwin", "arm64", "arm64", "aarch64-macos"),
+        Target("windows", "amd64", "amd64", "x86_64-windows-gnu"),
+        Target("windows", "arm64", "arm64", "aarch64-windows-gnu"),
+    )
+}
+
+_GOOS = {"linux": "linux", "darwin": "darwin", "win32": "windows"}
+_GOARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
+
+
+def host_target() -> Target:
+    """The target of the running interpreter, marked as the host."""
+    goos = _GOOS.get(sys.platform)
+    goarch = _GOARCH.get(platform.machine().lower())
+    if goos is None or goarch is None:
+        raise ConfigError(
+            f"unsupported host platform {sys.platform}/{platform.machine()}",
+            hint="supported: " + ", ".join(TARGETS),
+        )
+    return _as_host(TARGETS[f"{goos}/{goarch}"])
+
+
+def parse_target(name: str) -> Target:
+    """``linux/arm64`` to its :class:`Target`; an unknown name lists the known ones."""
+    key = name.strip().lower()
+    if key not in TARGETS:
+        raise ConfigError(f"unknown target {name!r}", hint="known targets: " + ", ".join(TARGETS))
+    target = TARGETS[key]
+    host = host_target()
+    return _as_host(target) if target.name == host.name else target
+
+
+def _as_host(target: Target) -> Target:
+    return Target(target.goos, target.goarch, target.wheel_arch, target.zig_target, host=True)

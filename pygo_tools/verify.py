@@ -1,0 +1,77 @@
+"""Checks on what a build produced, so a broken wheel fails here and not on a user's machine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .config import Config
+from .errors import BuildError
+from .golib import GoLibrary
+from .wheelfile import read_wheel
+
+
+def elf_runpath(path: Path) -> list[str]:
+    """The DT_RUNPATH (or DT_RPATH) entries of an ELF file."""
+    from elftools.elf.dynamic import DynamicSection
+    from elftools.elf.elffile import ELFFile
+
+    entries: list[str] = []
+    with path.open("rb") as handle:
+        for section in ELFFile(handle).iter_sections():
+            if isinstance(section, DynamicSection):
+                for tag in section.iter_tags():
+                    if tag.entry.d_tag in ("DT_RUNPATH", "DT_RPATH"):
+                        value = tag.runpath if tag.entry.d_tag == "DT_RUNPATH" else tag.rpath
+                        entries += [entry for entry in value.split(":") if entry]
+    return entries
+
+
+def elf_needed(path: Path) -> list[str]:
+    """The DT_NEEDED entries of an ELF file."""
+    from elftools.elf.dynamic import DynamicSection
+    from elftools.elf.elffile import ELFFile
+
+    with path.open("rb") as handle:
+        return [
+            tag.needed
+            for section in ELFFile(handle).iter_sections()
+            if isinstance(section, DynamicSection)
+            for tag in section.iter_tags()
+            if tag.entry.d_tag == "DT_NEEDED"
+        ]
+
+
+def check_built_extension(extension: Path, library: GoLibrary) -> None:
+    """The extension must find the Go library through a relative rpath and nothing else."""
+    if library.target.goos != "linux":
+        return
+    runpath = elf_runpath(extension)
+    absolute = [entry for entry in runpath if not entry.startswith("$ORIGIN")]
+    if absolute:
+        raise BuildError(
+            f"{extension.name} has a RUNPATH entry outside the wheel: {', '.join(absolute)}",
+            hint="remove -Wl,-rpath flags with absolute paths from LDFLAGS/LDSHARED",
+        )
+    if not runpath:
+        raise BuildError(f"{extension.name} has no RUNPATH; it could not find {library.path.name}")
+
+
+def check_wheel(wheel: Path, config: Config) -> None:
+    """The wheel holds the extension and the Go library, RECORD is complete, cffi is required."""
+    contents = read_wheel(wheel)
+    extension_prefix = config.extension.replace(".", "/") + "."
+    if not any(n.startswith(extension_prefix) and ".abi3." in n for n in contents.names):
+        raise BuildError(f"{wheel.name}: the abi3 extension {config.extension} is missing")
+    library_prefix = f"{config.library_subdir}/lib{config.library}."
+    if not any(n.startswith(library_prefix) for n in contents.names):
+        raise BuildError(f"{wheel.name}: the Go library {library_prefix}* is missing")
+    if contents.unrecorded():
+        raise BuildError(f"{wheel.name}: RECORD does not list {', '.join(contents.unrecorded())}")
+    if not any(r.split(";")[0].replace(" ", "").lower().startswith("cffi") for r in contents.requires_dist):
+        raise BuildError(f"{wheel.name}: METADATA does not require cffi")
+    shipped_go = [n for n in contents.names if n.endswith(".go") or n.endswith("/go.mod")]
+    if shipped_go:
+        raise BuildError(
+            f"{wheel.name}: Go sources were packaged: {', '.join(shipped_go[:3])}",
+            hint="Go code is compiled into the library; exclude it from package_data",
+        )
