@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -59,7 +61,9 @@ def build_wheels(project: Path, out: Path) -> list[Path]:
 
     load_config(project)  # fail before any build on a bad configuration
     backend, backend_path = _backend_of(project)
-    caller = BuildBackendHookCaller(str(project), backend, backend_path, python_executable=sys.executable)
+    caller = BuildBackendHookCaller(
+        str(project), backend, backend_path, runner=_stdout_to_stderr, python_executable=sys.executable
+    )
     with tempfile.TemporaryDirectory(prefix="pygo-out-") as temp:
         try:
             name = caller.build_wheel(temp)
@@ -71,6 +75,12 @@ def build_wheels(project: Path, out: Path) -> list[Path]:
         out.mkdir(parents=True, exist_ok=True)
         shutil.move(str(Path(temp) / name), out / name)
     return [out / name]
+
+
+def _stdout_to_stderr(cmd: list[str], cwd: str | None = None, extra_environ: dict[str, str] | None = None) -> None:
+    """Run a backend hook with its chatter on stderr: stdout is for the wheel paths."""
+    env = {**os.environ, **(extra_environ or {})}
+    subprocess.run(cmd, cwd=cwd, env=env, stdout=sys.stderr, check=True)
 
 
 def _backend_of(project: Path) -> tuple[str, list[str] | None]:

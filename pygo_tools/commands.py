@@ -18,10 +18,18 @@ def format_command(
     """A shell line that reproduces ``command``: ``(cd DIR && VAR=x cmd args)``."""
     line = " ".join(shlex.quote(str(part)) for part in command)
     if env:
-        line = " ".join(f"{key}={shlex.quote(value)}" for key, value in sorted(env.items())) + " " + line
+        line = " ".join(f"{key}={_shown(key, value)}" for key, value in sorted(env.items())) + " " + line
     if cwd is not None:
         line = f"(cd {shlex.quote(str(cwd))} && {line})"
     return line
+
+
+def _shown(key: str, value: str) -> str:
+    """Quote a variable's value; a prefix added to the current PATH is shown as ``...:$PATH``."""
+    current = os.environ.get(key, "")
+    if key == "PATH" and current and value.endswith(os.pathsep + current):
+        return shlex.quote(value[: -len(current)]) + "$PATH"
+    return shlex.quote(value)
 
 
 def run(

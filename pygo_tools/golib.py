@@ -14,6 +14,9 @@ from .targets import Target
 from .toolchain import GoToolchain
 
 _PROLOGUE_END = "End of boilerplate cgo prologue."
+# The extension's C source includes <stdlib.h>, so these may be declared without Go exporting
+# them; pygo-tools 0.1.8 projects declare `free` to release returned strings.
+C_LIBRARY_FUNCTIONS = frozenset({"free", "malloc", "calloc", "realloc"})
 _EXPORT = re.compile(r"^extern\s+[^;]*?\b([A-Za-z_]\w*)\s*\(", re.MULTILINE)
 
 
@@ -89,7 +92,7 @@ def check_exports(config: Config, header: Path) -> None:
 
     exported = set(exported_functions(header.read_text(encoding="utf-8")))
     for index, name in declared_functions(config.signatures):
-        if name not in exported:
+        if name not in exported and name not in C_LIBRARY_FUNCTIONS:
             raise BuildError(
                 f"{config.source.name}: signatures[{index}]: function {name!r} is declared but "
                 f"the Go library does not export it",

@@ -69,9 +69,10 @@ def make_build_ext(config: Config, base: type[_build_ext]) -> type[_build_ext]:
 
         def _build_go_extension(self) -> None:
             target = current_target()
-            log.info(config.describe())
-            go = find_go(config)
-            log.info(f"toolchain: {go.describe()}")
+            with log.step("config"):
+                log.info(config.describe())
+                go = find_go(config)
+                log.info(f"toolchain: {go.describe()}")
             work = Path(self.build_temp).resolve() / "pygo" / target.slug
             library = build_go_library(config, target, go, work / "go")
             ext = next(e for e in self.extensions if e.name == config.extension)
@@ -97,7 +98,8 @@ def make_bdist_wheel(config: Config, base: type[_bdist_wheel]) -> type[_bdist_wh
 
     class bdist_wheel(base):  # type: ignore[valid-type,misc]
         def run(self) -> None:
-            base.run(self)
+            with log.step(f"wheel {self.distribution.get_name()} {self.distribution.get_version()}"):
+                base.run(self)
             # setuptools records each wheel it writes; the last one is ours.
             wheel = Path(self.distribution.dist_files[-1][2])
             try:

@@ -1,0 +1,105 @@
+"""Shared fixtures: one Go cache per session, project copies, fresh venvs, pyenv interpreters."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+PROJECTS = Path(__file__).resolve().parent / "projects"
+EXAMPLE = REPO / "example"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def go_environment() -> Iterator[None]:
+    """One GOCACHE for the whole session (and across CI steps); never touch the network."""
+    saved = {key: os.environ.get(key) for key in ("GOCACHE", "GOPROXY", "GOTOOLCHAIN", "GOFLAGS")}
+    os.environ.setdefault("GOCACHE", str(REPO / ".cache" / "go-build"))
+    os.environ["GOPROXY"] = "off"
+    os.environ["GOTOOLCHAIN"] = "local"
+    os.environ.pop("GOFLAGS", None)
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+def copy_project(source: Path, tmp_path: Path) -> Path:
+    """A clean copy of a project (no build outputs), so tests never write into the repo."""
+    destination = tmp_path / source.name
+    shutil.copytree(source, destination, ignore=shutil.ignore_patterns("build", "dist", "*.egg-info", "__pycache__"))
+    return destination
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_build(project: Path, out: Path, *extra: str, env: dict[str, str] | None = None) -> Result:
+    """``pygo-tools build PROJECT --out OUT`` with this interpreter."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "pygo_tools", "build", str(project), "--out", str(out), *extra],
+        capture_output=True, text=True, env={**os.environ, **(env or {})}, check=False,
+    )
+    return Result(completed.returncode, completed.stdout, completed.stderr)
+
+
+def clean_env() -> dict[str, str]:
+    """The environment a user's fresh shell would have: no LD_LIBRARY_PATH, no PYTHONPATH."""
+    env = dict(os.environ)
+    for key in ("LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH", "PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME"):
+        env.pop(key, None)
+    return env
+
+
+def make_venv(path: Path, python: str | None = None) -> Path:
+    """A fresh venv; returns its python. ``python`` picks the interpreter (default: this one)."""
+    if python is None:
+        venv.EnvBuilder(with_pip=True, clear=True).create(path)
+    else:
+        subprocess.run([python, "-m", "venv", "--clear", str(path)], check=True, env=clean_env())
+    return path / "bin" / "python"
+
+
+def pip_install(python: Path, *args: str) -> None:
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *args],
+        check=True, env=clean_env(),
+    )
+
+
+def run_python(python: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``python -I ...`` with LD_LIBRARY_PATH unset, from a folder outside the project."""
+    return subprocess.run(
+        [str(python), "-I", *args], cwd=cwd, capture_output=True, text=True, env=clean_env(), check=False
+    )
+
+
+def pyenv_pythons() -> dict[str, str]:
+    """CPython 3.9 to 3.13 interpreters that pyenv has here, by minor version."""
+    root = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
+    if shutil.which("pyenv"):
+        root = subprocess.run(["pyenv", "root"], capture_output=True, text=True, check=False).stdout.strip() or root
+    found: dict[str, str] = {}
+    for minor in range(9, 14):
+        for candidate in sorted(Path(root, "versions").glob(f"3.{minor}.*"), reverse=True):
+            binary = candidate / "bin" / f"python3.{minor}"
+            if binary.is_file():
+                found[f"3.{minor}"] = str(binary)
+                break
+    current = f"3.{sys.version_info.minor}"
+    found.setdefault(current, sys.executable)
+    return found

@@ -1,0 +1,3 @@
+module typo
+
+go 1.20

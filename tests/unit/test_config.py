@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pygo_tools.config import CONFIG_FIELDS, load_config
+from pygo_tools.errors import ConfigError
+
+VALID: dict[str, Any] = {
+    "package": "myproj",
+    "extension": "myproj._native",
+    "library": "hello",
+    "signatures": ["char* Hello(char* name, int count);"],
+}
+
+
+def write_json(tmp_path: Path, data: Any) -> Path:
+    (tmp_path / "config.json").write_text(json.dumps(data) if not isinstance(data, str) else data)
+    return tmp_path
+
+
+def error_of(tmp_path: Path, data: Any) -> str:
+    with pytest.raises(ConfigError) as info:
+        load_config(write_json(tmp_path, data))
+    return str(info.value)
+
+
+def test_valid_config_json(tmp_path: Path) -> None:
+    config = load_config(write_json(tmp_path, VALID))
+    assert config.package == "myproj"
+    assert config.signatures == ("char* Hello(char* name, int count);",)
+    assert config.go_path == tmp_path.resolve() / "myproj" / "go"
+    assert config.library_subdir == "myproj/lib"
+    assert config.extension_subdir == "myproj"
+    assert config.limited_api_tag == "cp39"
+    assert config.limited_api_hex == "0x03090000"
+    assert config.strip is True
+
+
+def test_plain_extension_is_top_level(tmp_path: Path) -> None:
+    config = load_config(write_json(tmp_path, {**VALID, "extension": "_native"}))
+    assert config.extension_subdir == ""
+
+
+def test_pyproject_tool_table(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.pygo-tools]\npackage = "myproj"\nextension = "myproj._native"\n'
+        'library = "hello"\nsignatures = ["int Add(int a, int b);"]\ngo_dir = "src/go"\nlimited_api = "3.11"\n'
+    )
+    config = load_config(tmp_path)
+    assert config.source.name == "pyproject.toml"
+    assert config.go_path == tmp_path.resolve() / "src" / "go"
+    assert config.limited_api_tag == "cp311"
+    assert config.limited_api_hex == "0x030B0000"
+
+
+def test_pygo_tools_018_dependencies_key_is_accepted(tmp_path: Path) -> None:
+    assert load_config(write_json(tmp_path, {**VALID, "dependencies": []})).dependencies == ()
+
+
+def test_invalid_json_gives_line_and_column(tmp_path: Path) -> None:
+    message = error_of(tmp_path, '{\n  "package": "myproj",\n  "library" "hello"\n}')
+    assert message.startswith("config.json: invalid JSON at line 3, column 13: Expecting ':' delimiter")
+
+
+def test_invalid_toml(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.pygo-tools\n")
+    with pytest.raises(ConfigError, match=r"^pyproject.toml: invalid TOML: .*line 1"):
+        load_config(tmp_path)
+
+
+def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
+    data = {**VALID, "signature": VALID["signatures"]}
+    assert error_of(tmp_path, data).startswith("config.json: unknown key 'signature'; did you mean 'signatures'?")
+
+
+def test_unknown_key_without_close_match_lists_known_keys(tmp_path: Path) -> None:
+    message = error_of(tmp_path, {**VALID, "zzz": 1})
+    assert message.startswith("config.json: unknown key 'zzz'\n  hint: known keys: package, extension, library")
+
+
+def test_unknown_key_in_pyproject_names_the_table(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.pygo-tools]\npackge = "x"\n')
+    with pytest.raises(ConfigError, match=r"^pyproject.toml: \[tool.pygo-tools\]: unknown key 'packge'; did you mean 'package'\?"):
+        load_config(tmp_path)
+
+
+@pytest.mark.parametrize("key", ["package", "extension", "library", "signatures"])
+def test_missing_required_key(tmp_path: Path, key: str) -> None:
+    data = {k: v for k, v in VALID.items() if k != key}
+    assert error_of(tmp_path, data).startswith(f"config.json: missing required key '{key}'\n  hint: for example {key} = ")
+
+
+def test_wrong_type_string(tmp_path: Path) -> None:
+    assert error_of(tmp_path, {**VALID, "library": 3}) == "config.json: library: expected a string, got a number (3)"
+
+
+def test_wrong_type_list(tmp_path: Path) -> None:
+    message = error_of(tmp_path, {**VALID, "signatures": "int f(void);"})
+    assert message == 'config.json: signatures: expected a list of strings, got a string ("int f(void);")'
+
+
+def test_wrong_type_list_entry_names_the_index(tmp_path: Path) -> None:
+    message = error_of(tmp_path, {**VALID, "signatures": ["int f(void);", "int g(void);", 7]})
+    assert message == "config.json: signatures[2]: expected a string, got a number (7)"
+
+
+def test_wrong_type_boolean(tmp_path: Path) -> None:
+    assert error_of(tmp_path, {**VALID, "strip": "yes"}).startswith("config.json: strip: expected true or false")
+
+
+def test_top_level_must_be_a_table(tmp_path: Path) -> None:
+    assert error_of(tmp_path, "[1, 2]") == "config.json: expected a table of keys, got list"
+
+
+def test_signature_without_semicolon(tmp_path: Path) -> None:
+    message = error_of(tmp_path, {**VALID, "signatures": ["int f(void);", "int g(void)"]})
+    assert message.startswith("config.json: signatures[1]: 'int g(void)' must end with ';'")
+
+
+def test_empty_signatures(tmp_path: Path) -> None:
+    assert error_of(tmp_path, {**VALID, "signatures": []}) == "config.json: signatures: must declare at least one function"
+
+
+def test_dotted_extension_outside_package(tmp_path: Path) -> None:
+    message = error_of(tmp_path, {**VALID, "extension": "other._native"})
+    assert message.startswith("config.json: extension: 'other._native' is dotted but not inside package 'myproj'")
+
+
+def test_invalid_package_name(tmp_path: Path) -> None:
+    assert error_of(tmp_path, {**VALID, "package": "my-proj"}).startswith("config.json: package: 'my-proj' is not")
+
+
+def test_library_with_lib_prefix(tmp_path: Path) -> None:
+    assert error_of(tmp_path, {**VALID, "library": "libhello"}).startswith("config.json: library: 'libhello' must be a bare name")
+
+
+def test_bad_limited_api(tmp_path: Path) -> None:
+    assert error_of(tmp_path, {**VALID, "limited_api": "39"}).startswith("config.json: limited_api: '39' is not a version")
+
+
+def test_both_sources_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.pygo-tools]\npackage = "x"\n')
+    assert error_of(tmp_path, VALID).startswith("config.json and [tool.pygo-tools] in pyproject.toml both configure")
+
+
+def test_no_config_says_what_to_add(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no pygo-tools configuration found\n  hint: add a config.json"):
+        load_config(tmp_path)
+
+
+def test_pyproject_without_table_is_no_config(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    with pytest.raises(ConfigError, match="no pygo-tools configuration found"):
+        load_config(tmp_path)
+
+
+def test_every_field_is_documented() -> None:
+    for item in CONFIG_FIELDS:
+        assert item.metadata["doc"] and item.metadata["kind"] and item.metadata["example"], item.name
+
+
+def test_describe_lists_resolved_values(tmp_path: Path) -> None:
+    text = load_config(write_json(tmp_path, VALID)).describe()
+    assert "  go_dir = 'myproj/go'" in text
+    assert "  library = 'hello'" in text

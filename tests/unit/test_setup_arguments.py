@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from setuptools.command.build_ext import build_ext
+
+from pygo_tools.config import load_config
+from pygo_tools.setuptools_ext import setup_arguments
+
+
+def config(tmp_path: Path):  # type: ignore[no-untyped-def]
+    (tmp_path / "config.json").write_text(json.dumps({
+        "package": "myproj", "extension": "myproj._native", "library": "hello",
+        "signatures": ["int f(int x);"], "limited_api": "3.10",
+    }))
+    return load_config(tmp_path)
+
+
+def test_adds_cffi_abi3_and_the_extension(tmp_path: Path) -> None:
+    args = setup_arguments(config(tmp_path), "cffi>=1.15", {"name": "myproj", "install_requires": ["numpy"]})
+    assert args["install_requires"] == ["numpy", "cffi>=1.15"]
+    assert args["options"]["bdist_wheel"]["py_limited_api"] == "cp310"
+    assert [e.name for e in args["ext_modules"]] == ["myproj._native"]
+    assert args["ext_modules"][0].py_limited_api is True
+    assert args["zip_safe"] is False
+
+
+def test_keeps_the_users_cffi_pin_and_chains_their_commands(tmp_path: Path) -> None:
+    class custom_build_ext(build_ext):
+        pass
+
+    args = setup_arguments(
+        config(tmp_path), "cffi>=1.15", {"install_requires": ["CFFI==1.17.1"], "cmdclass": {"build_ext": custom_build_ext}}
+    )
+    assert args["install_requires"] == ["CFFI==1.17.1"]
+    assert issubclass(args["cmdclass"]["build_ext"], custom_build_ext)
+    assert "bdist_wheel" in args["cmdclass"]
