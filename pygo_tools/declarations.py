@@ -8,9 +8,22 @@ from collections.abc import Iterable
 # Go's header typedefs, for use in signatures. `int...` lets cffi take each integer's
 # real size from the C compiler (API mode), so one cdef serves 32- and 64-bit targets.
 _GO_TYPEDEFS: dict[str, str] = {
-    **{name: f"typedef int... {name};" for name in (
-        "GoInt8", "GoUint8", "GoInt16", "GoUint16", "GoInt32", "GoUint32",
-        "GoInt64", "GoUint64", "GoInt", "GoUint", "GoUintptr")},
+    **{
+        name: f"typedef int... {name};"
+        for name in (
+            "GoInt8",
+            "GoUint8",
+            "GoInt16",
+            "GoUint16",
+            "GoInt32",
+            "GoUint32",
+            "GoInt64",
+            "GoUint64",
+            "GoInt",
+            "GoUint",
+            "GoUintptr",
+        )
+    },
     "GoFloat32": "typedef float GoFloat32;",
     "GoFloat64": "typedef double GoFloat64;",
     "GoString": "typedef struct { const char *p; ptrdiff_t n; } GoString;",

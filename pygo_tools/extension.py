@@ -68,5 +68,5 @@ def without_absolute_rpaths(linker: list[str]) -> list[str]:
 def _is_absolute_rpath(arg: str) -> bool:
     for prefix in ("-Wl,-rpath,", "-Wl,-rpath=", "-Wl,-R", "-R"):
         if arg.startswith(prefix):
-            return arg[len(prefix):].startswith("/")
+            return arg[len(prefix) :].startswith("/")
     return False

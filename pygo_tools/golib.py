@@ -59,8 +59,7 @@ def build_go_library(
         where = source.relative_to(config.project_dir) if source.is_relative_to(config.project_dir) else source
         raise ConfigError(
             f"{config.source.name}: no Go module at {where} (no go.mod found)",
-            hint="put your Go package (go.mod and the //export functions) there, or set "
-            "go_dir to where it is",
+            hint="put your Go package (go.mod and the //export functions) there, or set go_dir to where it is",
         )
     if build_dir.exists():
         shutil.rmtree(build_dir)
@@ -97,6 +96,6 @@ def check_exports(config: Config, header: Path) -> None:
                 f"{config.source.name}: signatures[{index}]: function {name!r} is declared but "
                 f"the Go library does not export it",
                 hint="add a `//export " + name + "` comment right above the Go function (and "
-                "`import \"C\"` in its file), or remove the declaration. Exported: "
+                '`import "C"` in its file), or remove the declaration. Exported: '
                 + (", ".join(sorted(exported)) or "nothing"),
             )

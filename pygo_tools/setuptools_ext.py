@@ -53,14 +53,20 @@ def setup_arguments(config: Config, cffi_requirement: str, kwargs: dict[str, Any
     options = {key: dict(value) for key, value in kwargs.pop("options", {}).items()}
     options.setdefault("bdist_wheel", {}).setdefault("py_limited_api", config.limited_api_tag)
     ext_modules = [*kwargs.pop("ext_modules", []), placeholder_extension(config)]
-    return {**kwargs, "cmdclass": cmdclass, "install_requires": requires, "options": options,
-            "ext_modules": ext_modules, "zip_safe": False}
+    return {
+        **kwargs,
+        "cmdclass": cmdclass,
+        "install_requires": requires,
+        "options": options,
+        "ext_modules": ext_modules,
+        "zip_safe": False,
+    }
 
 
 def make_build_ext(config: Config, base: type[_build_ext]) -> type[_build_ext]:
     """A ``build_ext`` that builds the Go library first, then the cffi extension against it."""
 
-    class build_ext(base):  # type: ignore[valid-type,misc]
+    class build_ext(base):  # type: ignore[misc]
         def run(self) -> None:
             try:
                 self._build_go_extension()
@@ -96,7 +102,7 @@ def make_build_ext(config: Config, base: type[_build_ext]) -> type[_build_ext]:
 def make_bdist_wheel(config: Config, base: type[_bdist_wheel]) -> type[_bdist_wheel]:
     """A ``bdist_wheel`` that checks the wheel and repairs it in place (manylinux, macOS)."""
 
-    class bdist_wheel(base):  # type: ignore[valid-type,misc]
+    class bdist_wheel(base):  # type: ignore[misc]
         def run(self) -> None:
             with log.step(f"wheel {self.distribution.get_name()} {self.distribution.get_version()}"):
                 base.run(self)

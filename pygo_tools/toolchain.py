@@ -78,7 +78,10 @@ def _checked(path: Path, origin: str) -> GoToolchain:
         raise ToolNotFoundError(f"Go toolchain from {origin} not found: {path} is not an executable file", hint=GO_HINT)
     try:
         output = subprocess.run(
-            [str(path), "version"], capture_output=True, text=True, check=True,
+            [str(path), "version"],
+            capture_output=True,
+            text=True,
+            check=True,
             env={**os.environ, "GOTOOLCHAIN": "local"},
         ).stdout
     except (OSError, subprocess.CalledProcessError) as error:
@@ -89,8 +92,7 @@ def _checked(path: Path, origin: str) -> GoToolchain:
     version = (int(match.group(1)), int(match.group(2)))
     if version < MINIMUM_GO:
         raise ToolNotFoundError(
-            f"{path} is Go {version[0]}.{version[1]}; pygo-tools needs Go "
-            f"{MINIMUM_GO[0]}.{MINIMUM_GO[1]} or newer",
+            f"{path} is Go {version[0]}.{version[1]}; pygo-tools needs Go {MINIMUM_GO[0]}.{MINIMUM_GO[1]} or newer",
             hint=GO_HINT,
         )
     return GoToolchain(path=path, version=version, origin=origin)

@@ -21,7 +21,8 @@ def elf_runpath(path: Path) -> list[str]:
             if isinstance(section, DynamicSection):
                 for tag in section.iter_tags():
                     if tag.entry.d_tag in ("DT_RUNPATH", "DT_RPATH"):
-                        value = tag.runpath if tag.entry.d_tag == "DT_RUNPATH" else tag.rpath
+                        # pyelftools sets these attributes per tag type at run time
+                        value = getattr(tag, "runpath" if tag.entry.d_tag == "DT_RUNPATH" else "rpath")
                         entries += [entry for entry in value.split(":") if entry]
     return entries
 
@@ -33,7 +34,7 @@ def elf_needed(path: Path) -> list[str]:
 
     with path.open("rb") as handle:
         return [
-            tag.needed
+            tag.needed  # type: ignore[attr-defined]  # set per tag type at run time
             for section in ELFFile(handle).iter_sections()
             if isinstance(section, DynamicSection)
             for tag in section.iter_tags()

@@ -52,7 +52,10 @@ def run_build(project: Path, out: Path, *extra: str, env: dict[str, str] | None 
     """``pygo-tools build PROJECT --out OUT`` with this interpreter."""
     completed = subprocess.run(
         [sys.executable, "-m", "pygo_tools", "build", str(project), "--out", str(out), *extra],
-        capture_output=True, text=True, env={**os.environ, **(env or {})}, check=False,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=False,
     )
     return Result(completed.returncode, completed.stdout, completed.stderr)
 
@@ -77,7 +80,8 @@ def make_venv(path: Path, python: str | None = None) -> Path:
 def pip_install(python: Path, *args: str) -> None:
     subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *args],
-        check=True, env=clean_env(),
+        check=True,
+        env=clean_env(),
     )
 
 

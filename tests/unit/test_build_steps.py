@@ -38,11 +38,18 @@ extern GoInt Sum(GoSlice values);
 
 @pytest.fixture
 def config(tmp_path: Path):  # type: ignore[no-untyped-def]
-    (tmp_path / "config.json").write_text(json.dumps({
-        "package": "myproj", "extension": "myproj._native", "library": "hello",
-        "signatures": ["char* Hello(char* name, int count);", "int Missing(int x);"],
-        "build_tags": ["netgo", "extra"], "ldflags": "-X main.version=1",
-    }))
+    (tmp_path / "config.json").write_text(
+        json.dumps(
+            {
+                "package": "myproj",
+                "extension": "myproj._native",
+                "library": "hello",
+                "signatures": ["char* Hello(char* name, int count);", "int Missing(int x);"],
+                "build_tags": ["netgo", "extra"],
+                "ldflags": "-X main.version=1",
+            }
+        )
+    )
     return load_config(tmp_path)
 
 
@@ -50,8 +57,16 @@ def test_go_build_command(config, tmp_path: Path) -> None:  # type: ignore[no-un
     go = GoToolchain(Path("/opt/go/bin/go"), (1, 27), "test")
     command = go_build_command(config, TARGETS["linux/arm64"], go, tmp_path / "libhello.so")
     assert command == [
-        "/opt/go/bin/go", "build", "-buildmode=c-shared", "-trimpath", "-buildvcs=false",
-        "-ldflags=-s -w -X main.version=1", "-tags=netgo,extra", "-o", str(tmp_path / "libhello.so"), ".",
+        "/opt/go/bin/go",
+        "build",
+        "-buildmode=c-shared",
+        "-trimpath",
+        "-buildvcs=false",
+        "-ldflags=-s -w -X main.version=1",
+        "-tags=netgo,extra",
+        "-o",
+        str(tmp_path / "libhello.so"),
+        ".",
     ]
 
 
@@ -67,7 +82,9 @@ def test_exported_functions_skip_the_prologue() -> None:
 def test_check_exports_names_the_missing_symbol(config, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     header = tmp_path / "libhello.h"
     header.write_text(HEADER)
-    with pytest.raises(BuildError, match=r"signatures\[1\]: function 'Missing' is declared but the Go library does not export it"):
+    with pytest.raises(
+        BuildError, match=r"signatures\[1\]: function 'Missing' is declared but the Go library does not export it"
+    ):
         check_exports(config, header)
 
 
@@ -138,7 +155,7 @@ def test_find_go_rejects_old_go(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     from pygo_tools.toolchain import find_go
 
     monkeypatch.setenv("PYGO_TOOLS_GO", str(fake_go(tmp_path / "go", "1.16.2")))
-    with pytest.raises(ToolNotFoundError, match="is Go 1.16; pygo-tools needs Go 1.20 or newer"):
+    with pytest.raises(ToolNotFoundError, match=r"is Go 1\.16; pygo-tools needs Go 1\.20 or newer"):
         find_go()
 
 

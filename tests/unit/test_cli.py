@@ -19,16 +19,18 @@ def test_help_describes_build(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_config_command_prints_resolved_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / "config.json").write_text(json.dumps(
-        {"package": "p", "extension": "p._n", "library": "l", "signatures": ["int f(int x);"]}))
+    (tmp_path / "config.json").write_text(
+        json.dumps({"package": "p", "extension": "p._n", "library": "l", "signatures": ["int f(int x);"]})
+    )
     assert main(["config", str(tmp_path)]) == 0
     assert "  go_dir = 'p/go'" in capsys.readouterr().out
 
 
 def test_bad_config_exits_2_with_one_clean_message(tmp_path: Path) -> None:
     (tmp_path / "config.json").write_text('{"package": 1}')
-    result = subprocess.run([sys.executable, "-m", "pygo_tools", "build", str(tmp_path)],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "pygo_tools", "build", str(tmp_path)], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 2
     assert result.stderr.strip() == "pygo-tools: error: config.json: package: expected a string, got a number (1)"
     assert "Traceback" not in result.stderr

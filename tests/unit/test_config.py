@@ -84,14 +84,18 @@ def test_unknown_key_without_close_match_lists_known_keys(tmp_path: Path) -> Non
 
 def test_unknown_key_in_pyproject_names_the_table(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.pygo-tools]\npackge = "x"\n')
-    with pytest.raises(ConfigError, match=r"^pyproject.toml: \[tool.pygo-tools\]: unknown key 'packge'; did you mean 'package'\?"):
+    with pytest.raises(
+        ConfigError, match=r"^pyproject.toml: \[tool.pygo-tools\]: unknown key 'packge'; did you mean 'package'\?"
+    ):
         load_config(tmp_path)
 
 
 @pytest.mark.parametrize("key", ["package", "extension", "library", "signatures"])
 def test_missing_required_key(tmp_path: Path, key: str) -> None:
     data = {k: v for k, v in VALID.items() if k != key}
-    assert error_of(tmp_path, data).startswith(f"config.json: missing required key '{key}'\n  hint: for example {key} = ")
+    assert error_of(tmp_path, data).startswith(
+        f"config.json: missing required key '{key}'\n  hint: for example {key} = "
+    )
 
 
 def test_wrong_type_string(tmp_path: Path) -> None:
@@ -122,7 +126,9 @@ def test_signature_without_semicolon(tmp_path: Path) -> None:
 
 
 def test_empty_signatures(tmp_path: Path) -> None:
-    assert error_of(tmp_path, {**VALID, "signatures": []}) == "config.json: signatures: must declare at least one function"
+    assert (
+        error_of(tmp_path, {**VALID, "signatures": []}) == "config.json: signatures: must declare at least one function"
+    )
 
 
 def test_dotted_extension_outside_package(tmp_path: Path) -> None:
@@ -135,11 +141,15 @@ def test_invalid_package_name(tmp_path: Path) -> None:
 
 
 def test_library_with_lib_prefix(tmp_path: Path) -> None:
-    assert error_of(tmp_path, {**VALID, "library": "libhello"}).startswith("config.json: library: 'libhello' must be a bare name")
+    assert error_of(tmp_path, {**VALID, "library": "libhello"}).startswith(
+        "config.json: library: 'libhello' must be a bare name"
+    )
 
 
 def test_bad_limited_api(tmp_path: Path) -> None:
-    assert error_of(tmp_path, {**VALID, "limited_api": "39"}).startswith("config.json: limited_api: '39' is not a version")
+    assert error_of(tmp_path, {**VALID, "limited_api": "39"}).startswith(
+        "config.json: limited_api: '39' is not a version"
+    )
 
 
 def test_both_sources_is_an_error(tmp_path: Path) -> None:
@@ -148,7 +158,7 @@ def test_both_sources_is_an_error(tmp_path: Path) -> None:
 
 
 def test_no_config_says_what_to_add(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="no pygo-tools configuration found\n  hint: add a config.json"):
+    with pytest.raises(ConfigError, match=r"no pygo-tools configuration found\n  hint: add a config\.json"):
         load_config(tmp_path)
 
 

@@ -6,12 +6,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from wheel.wheelfile import WheelFile
 
 from pygo_tools.errors import BuildError
 from pygo_tools.repair import macos, repair_wheel
 from pygo_tools.targets import TARGETS
 from pygo_tools.wheelfile import read_wheel
-from wheel.wheelfile import WheelFile
 
 BUILD_PATH = "/private/tmp/build/temp/pygo/darwin-arm64/go/libhello.dylib"
 
@@ -23,7 +23,10 @@ def make_wheel(directory: Path, plat: str) -> Path:
         wheel.writestr("myproj/_native.abi3.so", b"\xcf\xfa\xed\xfe extension")
         wheel.writestr("myproj/lib/libhello.dylib", b"\xcf\xfa\xed\xfe library")
         wheel.writestr("myproj-0.1.0.dist-info/METADATA", b"Metadata-Version: 2.1\nName: myproj\nVersion: 0.1.0\n")
-        wheel.writestr("myproj-0.1.0.dist-info/WHEEL", f"Wheel-Version: 1.0\nRoot-Is-Purelib: false\nTag: cp39-abi3-{plat}\n".encode())
+        wheel.writestr(
+            "myproj-0.1.0.dist-info/WHEEL",
+            f"Wheel-Version: 1.0\nRoot-Is-Purelib: false\nTag: cp39-abi3-{plat}\n".encode(),
+        )
     return path
 
 
@@ -37,15 +40,19 @@ class FakeMac:
         command = [str(part) for part in command]
         self.calls.append(command)
         if command[0] == "otool":
-            return (f"{command[-1]}:\n\t{BUILD_PATH} (compatibility version 0.0.0)\n"
-                    "\t/usr/lib/libSystem.B.dylib (compatibility version 1.0.0)\n")
+            return (
+                f"{command[-1]}:\n\t{BUILD_PATH} (compatibility version 0.0.0)\n"
+                "\t/usr/lib/libSystem.B.dylib (compatibility version 1.0.0)\n"
+            )
         if command[0].endswith("delocate-wheel"):
             out, source = Path(command[command.index("-w") + 1]), Path(command[-1])
             shutil.copy(source, out / source.name.replace("macosx_11_0_arm64", "macosx_13_0_arm64"))
         return ""
 
 
-def test_macos_repair_patches_install_names_resigns_and_delocates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_macos_repair_patches_install_names_resigns_and_delocates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake = FakeMac()
     monkeypatch.setattr(macos.commands, "run", fake.run)
     monkeypatch.setattr(macos, "find_tool", lambda name, hint: f"/venv/bin/{name}")
@@ -66,7 +73,9 @@ def test_macos_repair_patches_install_names_resigns_and_delocates(tmp_path: Path
     assert id_call[1:3] == ["-id", "@rpath/libhello.dylib"]
     assert change_call[1:4] == ["-change", BUILD_PATH, "@loader_path/lib/libhello.dylib"]
     assert change_call[4].endswith("myproj/_native.abi3.so")
-    signed = sorted(call[-1].rsplit("/", 2)[-2] + "/" + call[-1].rsplit("/", 1)[-1] for call in fake.calls if call[0] == "codesign")
+    signed = sorted(
+        call[-1].rsplit("/", 2)[-2] + "/" + call[-1].rsplit("/", 1)[-1] for call in fake.calls if call[0] == "codesign"
+    )
     assert signed == ["lib/libhello.dylib", "myproj/_native.abi3.so"]
     assert fake.calls[-1][2] == "arm64"
     assert repaired.name == "myproj-0.1.0-cp39-abi3-macosx_13_0_arm64.whl"
@@ -79,7 +88,9 @@ def test_macos_plan_skips_already_relative_references(tmp_path: Path, monkeypatc
     (tmp_path / "pkg" / "lib").mkdir(parents=True)
     (tmp_path / "_top.abi3.so").write_bytes(b"x")
     (tmp_path / "pkg" / "lib" / "libgo.dylib").write_bytes(b"x")
-    monkeypatch.setattr(macos, "linked_libraries", lambda path: ["@loader_path/pkg/lib/libgo.dylib", "/usr/lib/libSystem.B.dylib"])
+    monkeypatch.setattr(
+        macos, "linked_libraries", lambda path: ["@loader_path/pkg/lib/libgo.dylib", "/usr/lib/libSystem.B.dylib"]
+    )
     assert macos.plan_edits(tmp_path) == [macos.InstallNameEdit("pkg/lib/libgo.dylib", ("-id", "@rpath/libgo.dylib"))]
 
 
@@ -89,7 +100,9 @@ def test_top_level_extension_gets_path_into_the_package(tmp_path: Path, monkeypa
     (tmp_path / "pkg" / "lib" / "libgo.dylib").write_bytes(b"x")
     monkeypatch.setattr(macos, "linked_libraries", lambda path: ["/abs/build/libgo.dylib"])
     edits = macos.plan_edits(tmp_path)
-    assert edits[-1] == macos.InstallNameEdit("_top.abi3.so", ("-change", "/abs/build/libgo.dylib", "@loader_path/pkg/lib/libgo.dylib"))
+    assert edits[-1] == macos.InstallNameEdit(
+        "_top.abi3.so", ("-change", "/abs/build/libgo.dylib", "@loader_path/pkg/lib/libgo.dylib")
+    )
 
 
 def test_failed_repair_leaves_no_wheel_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,10 +10,17 @@ from pygo_tools.setuptools_ext import setup_arguments
 
 
 def config(tmp_path: Path):  # type: ignore[no-untyped-def]
-    (tmp_path / "config.json").write_text(json.dumps({
-        "package": "myproj", "extension": "myproj._native", "library": "hello",
-        "signatures": ["int f(int x);"], "limited_api": "3.10",
-    }))
+    (tmp_path / "config.json").write_text(
+        json.dumps(
+            {
+                "package": "myproj",
+                "extension": "myproj._native",
+                "library": "hello",
+                "signatures": ["int f(int x);"],
+                "limited_api": "3.10",
+            }
+        )
+    )
     return load_config(tmp_path)
 
 
@@ -31,7 +38,9 @@ def test_keeps_the_users_cffi_pin_and_chains_their_commands(tmp_path: Path) -> N
         pass
 
     args = setup_arguments(
-        config(tmp_path), "cffi>=1.15", {"install_requires": ["CFFI==1.17.1"], "cmdclass": {"build_ext": custom_build_ext}}
+        config(tmp_path),
+        "cffi>=1.15",
+        {"install_requires": ["CFFI==1.17.1"], "cmdclass": {"build_ext": custom_build_ext}},
     )
     assert args["install_requires"] == ["CFFI==1.17.1"]
     assert issubclass(args["cmdclass"]["build_ext"], custom_build_ext)

@@ -40,7 +40,9 @@ def test_parse_target_is_case_insensitive_and_marks_host() -> None:
 
 
 def test_unknown_target_lists_known_ones() -> None:
-    with pytest.raises(ConfigError, match=r"unknown target 'linux/riscv64'\n  hint: known targets: linux/amd64, linux/arm64"):
+    with pytest.raises(
+        ConfigError, match=r"unknown target 'linux/riscv64'\n  hint: known targets: linux/amd64, linux/arm64"
+    ):
         parse_target("linux/riscv64")
 
 

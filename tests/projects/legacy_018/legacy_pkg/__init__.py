@@ -1,1 +1,3 @@
 from .wrapper import add, greet
+
+__all__ = ["add", "greet"]
