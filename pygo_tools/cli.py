@@ -1,4 +1,4 @@
-"""``pygo-tools``: build a project's wheel for the host, or show its resolved configuration."""
+"""``pygo-tools``: build a project's wheels, or show its resolved configuration."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from pathlib import Path
 
 from . import __version__, log
 from .config import load_config, read_toml
-from .errors import PygoError
+from .errors import BuildError, PygoError
+from .setuptools_ext import check_buildable
+from .targets import TARGET_ENV, TARGETS, ZIG_ENV, Target, requested_targets
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,8 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     build = sub.add_parser(
         "build",
-        help="build the project's wheel for this machine and print its path",
-        description="Build PROJECT_DIR's wheel for this machine through its own build backend "
+        help="build the project's wheels and print their paths",
+        description="Build PROJECT_DIR's wheel for each target through its own build backend "
         "(setup.py or pyproject.toml), repair it, and print the path of each wheel written.",
     )
     build.add_argument(
@@ -38,6 +40,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="the project (default: the current directory)",
     )
     build.add_argument("--out", metavar="DIR", help="where to write wheels (default: PROJECT_DIR/dist)")
+    build.add_argument(
+        "--target",
+        action="append",
+        metavar="OS/ARCH",
+        dest="targets",
+        help="build for this Go target, e.g. linux/arm64; repeat for several "
+        f"(default: $PYGO_TOOLS_TARGET, else this machine). Known: {', '.join(TARGETS)}",
+    )
+    build.add_argument(
+        "--zig",
+        action="store_true",
+        default=None,
+        help="compile this machine's target with zig cc against glibc 2.17 too (manylinux2014 tags); "
+        "cross targets always use zig",
+    )
     config = sub.add_parser("config", help="validate the project's configuration and print it resolved")
     config.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR")
     return parser
@@ -51,45 +68,45 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         project = Path(args.project_dir).resolve()
         out = Path(args.out).resolve() if args.out else project / "dist"
-        for wheel in build_wheels(project, out):
-            print(wheel)
+        load_config(project)  # fail before any build on a bad configuration
+        targets = requested_targets(args.targets, args.zig)
+        for target in targets:
+            check_buildable(target)
+        for target in targets:
+            print(build_wheel(project, out, target), flush=True)
         return 0
     except PygoError as error:
         log.info(f"pygo-tools: error: {error}")
         return error.exit_code
 
 
-def build_wheels(project: Path, out: Path) -> list[Path]:
-    """Build through the project's PEP 517 backend in this environment (no isolation)."""
+def build_wheel(project: Path, out: Path, target: Target) -> Path:
+    """Build one target through the project's PEP 517 backend in this environment (no isolation)."""
     from pyproject_hooks import BackendUnavailable, BuildBackendHookCaller, HookMissing
 
-    from .errors import BuildError
-
-    load_config(project)  # fail before any build on a bad configuration
     backend, backend_path = _backend_of(project)
+    target_env = {TARGET_ENV: target.name, ZIG_ENV: "1" if target.zig else "0"}
+
+    def runner(cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None) -> None:
+        # The backend's chatter goes to stderr: stdout is for the wheel paths.
+        env = {**os.environ, **(extra_environ or {}), **target_env}
+        subprocess.run(cmd, cwd=cwd, env=env, stdout=sys.stderr, check=True)
+
     caller = BuildBackendHookCaller(
-        str(project), backend, backend_path, runner=_stdout_to_stderr, python_executable=sys.executable
+        str(project), backend, backend_path, runner=runner, python_executable=sys.executable
     )
     with tempfile.TemporaryDirectory(prefix="pygo-out-") as temp:
         try:
             name = caller.build_wheel(temp)
         except (BackendUnavailable, HookMissing) as error:
             raise BuildError(f"{project}: build backend {backend!r} unavailable: {error}") from None
-        except Exception as error:  # the backend's own output is already on the terminal
+        except subprocess.CalledProcessError:  # the backend's own message is already on stderr
             raise BuildError(
-                f"{project}: the build failed ({type(error).__name__})", hint="the error is shown above"
+                f"{project}: the build for {target.name} failed", hint="the error is shown above"
             ) from None
         out.mkdir(parents=True, exist_ok=True)
         shutil.move(str(Path(temp) / name), out / name)
-    return [out / name]
-
-
-def _stdout_to_stderr(
-    cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
-) -> None:
-    """Run a backend hook with its chatter on stderr: stdout is for the wheel paths."""
-    env = {**os.environ, **(extra_environ or {})}
-    subprocess.run(cmd, cwd=cwd, env=env, stdout=sys.stderr, check=True)
+    return out / name
 
 
 def _backend_of(project: Path) -> tuple[str, list[str] | None]:

@@ -87,7 +87,7 @@ class Config:
     ldflags: str = field(
         default="",
         metadata=_doc(
-            "Extra Go linker flags, added after the `-s -w` that `strip` puts first.",
+            "Extra Go linker flags, added after the `-s -w -extldflags=-s` that `strip` puts first.",
             "string",
             '"-X main.version=1.2.3"',
         ),
@@ -95,7 +95,10 @@ class Config:
     strip: bool = field(
         default=True,
         metadata=_doc(
-            "Strip the Go library's symbol table and DWARF (`-ldflags=-s -w`): about 30% smaller.", "boolean", "true"
+            "Strip symbols and DWARF from the Go library (`-ldflags=-s -w -extldflags=-s`) and the "
+            "extension: about 30% smaller.",
+            "boolean",
+            "true",
         ),
     )
     go: str = field(

@@ -54,6 +54,8 @@ def configure_extension(ext: Extension, config: Config, library: GoLibrary, c_so
     # binary as DWARF comp_dir.
     ext.extra_compile_args = ["-g0"]
     ext.extra_link_args = [f"-Wl,-rpath,{library_rpath(config, library)}"]
+    if config.strip and library.target.goos == "linux":
+        ext.extra_link_args.append("-s")
 
 
 def without_absolute_rpaths(linker: list[str]) -> list[str]:

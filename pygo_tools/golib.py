@@ -32,7 +32,10 @@ class GoLibrary:
 
 
 def go_build_command(config: Config, target: Target, go: GoToolchain, output: Path) -> list[str]:
-    ldflags = " ".join(part for part in ("-s -w" if config.strip else "", config.ldflags) if part)
+    # -extldflags=-s: with cgo the external linker writes the library, and zig's keeps the C
+    # parts' symbols and DWARF unless told to strip too.
+    strip = "-s -w -extldflags=-s" if config.strip else ""
+    ldflags = " ".join(part for part in (strip, config.ldflags) if part)
     command = [str(go.path), "build", "-buildmode=c-shared", "-trimpath", "-buildvcs=false"]
     if ldflags:
         command.append(f"-ldflags={ldflags}")

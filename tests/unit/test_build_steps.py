@@ -62,7 +62,7 @@ def test_go_build_command(config, tmp_path: Path) -> None:  # type: ignore[no-un
         "-buildmode=c-shared",
         "-trimpath",
         "-buildvcs=false",
-        "-ldflags=-s -w -X main.version=1",
+        "-ldflags=-s -w -extldflags=-s -X main.version=1",
         "-tags=netgo,extra",
         "-o",
         str(tmp_path / "libhello.so"),
