@@ -11,11 +11,13 @@ export GOFLAGS :=
 EXAMPLE_OUT := build/example-dist
 EXAMPLE_VENV := build/example-venv
 
-.PHONY: help venv example test unit lint clean
+.PHONY: help venv example wheels docker-steps bench test unit lint clean
 
 help:
 	@echo "make example  build the example wheel, install it in a fresh venv, call it"
+	@echo "make wheels   manylinux2014 wheels of the example for linux/amd64 and linux/arm64"
 	@echo "make test     run the whole test suite (unit + real Go builds)"
+	@echo "make bench    benchmarks (tables on stdout; never part of make test)"
 	@echo "make unit     run the fast unit tests only"
 	@echo "make lint     ruff and mypy"
 	@echo "make clean    remove build outputs and venvs"
@@ -34,6 +36,17 @@ example: venv
 	$(PY) -m venv $(EXAMPLE_VENV)
 	$(EXAMPLE_VENV)/bin/python -m pip install --quiet $(EXAMPLE_OUT)/*.whl
 	cd $(EXAMPLE_VENV) && env -u LD_LIBRARY_PATH bin/python -I $(CURDIR)/example/smoke.py
+
+wheels: venv
+	$(VENV)/bin/pygo-tools build example --out build/wheels --target linux/amd64 --target linux/arm64 --zig
+
+# What example/Dockerfile runs, without Docker. PROJECT and OUT may be overridden.
+docker-steps:
+	PROJECT=$(or $(PROJECT),$(CURDIR)/example) OUT=$(or $(OUT),$(CURDIR)/build/docker-out) \
+		bash example/docker-build.sh
+
+bench: venv
+	$(PY) benchmarks/build_targets.py
 
 test: venv lint
 	$(PY) -m pytest

@@ -7,8 +7,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE, copy_project, make_venv, pip_install, pyenv_pythons, run_build, run_python
 
+from conftest import EXAMPLE, copy_project, make_venv, pip_install, pyenv_pythons, run_build, run_python
 from pygo_tools.verify import elf_needed, elf_runpath
 from pygo_tools.wheelfile import read_wheel
 

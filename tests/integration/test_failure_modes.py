@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from conftest import PROJECTS, copy_project, run_build
 
 pytestmark = [pytest.mark.integration]

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import EXAMPLE, PROJECTS, copy_project, make_venv, pip_install, run_python
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

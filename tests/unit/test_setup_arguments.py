@@ -7,6 +7,7 @@ from setuptools.command.build_ext import build_ext
 
 from pygo_tools.config import load_config
 from pygo_tools.setuptools_ext import setup_arguments
+from pygo_tools.targets import TARGETS, host_target
 
 
 def config(tmp_path: Path):  # type: ignore[no-untyped-def]
@@ -25,7 +26,9 @@ def config(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def test_adds_cffi_abi3_and_the_extension(tmp_path: Path) -> None:
-    args = setup_arguments(config(tmp_path), "cffi>=1.15", {"name": "myproj", "install_requires": ["numpy"]})
+    args = setup_arguments(
+        config(tmp_path), [host_target()], "cffi>=1.15", {"name": "myproj", "install_requires": ["numpy"]}
+    )
     assert args["install_requires"] == ["numpy", "cffi>=1.15"]
     assert args["options"]["bdist_wheel"]["py_limited_api"] == "cp310"
     assert [e.name for e in args["ext_modules"]] == ["myproj._native"]
@@ -39,9 +42,19 @@ def test_keeps_the_users_cffi_pin_and_chains_their_commands(tmp_path: Path) -> N
 
     args = setup_arguments(
         config(tmp_path),
+        [host_target()],
         "cffi>=1.15",
         {"install_requires": ["CFFI==1.17.1"], "cmdclass": {"build_ext": custom_build_ext}},
     )
     assert args["install_requires"] == ["CFFI==1.17.1"]
     assert issubclass(args["cmdclass"]["build_ext"], custom_build_ext)
     assert "bdist_wheel" in args["cmdclass"]
+
+
+def test_each_target_builds_in_its_own_directory_with_its_platform_name(tmp_path: Path) -> None:
+    host = setup_arguments(config(tmp_path), [host_target()], "cffi", {})
+    assert host["options"]["build"]["build_base"] == f"build/{host_target().slug}"
+    assert "plat_name" not in host["options"]["bdist_wheel"]
+    arm = setup_arguments(config(tmp_path), [TARGETS["linux/arm64"]], "cffi", {})
+    assert arm["options"]["build"]["build_base"] == "build/linux-arm64"
+    assert arm["options"]["bdist_wheel"]["plat_name"] == "linux_aarch64"

@@ -48,3 +48,55 @@ def test_unknown_target_lists_known_ones() -> None:
 
 def test_slug_is_file_name_safe() -> None:
     assert TARGETS["linux/arm64"].slug == "linux-arm64"
+
+
+def test_requested_targets_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pygo_tools.targets import requested_targets
+
+    monkeypatch.setenv("PYGO_TOOLS_TARGET", "linux/arm64, linux/amd64,linux/arm64")
+    monkeypatch.delenv("PYGO_TOOLS_ZIG", raising=False)
+    assert [t.name for t in requested_targets()] == ["linux/arm64", "linux/amd64"]
+    assert [t.name for t in requested_targets(["linux/amd64"])] == ["linux/amd64"], "flags win over the env"
+
+
+def test_requested_targets_default_to_host_and_zig_only_marks_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pygo_tools.targets import requested_targets
+
+    monkeypatch.delenv("PYGO_TOOLS_TARGET", raising=False)
+    (host,) = requested_targets()
+    assert host.host and not host.uses_zig and host.manylinux_floor is None
+    monkeypatch.setenv("PYGO_TOOLS_ZIG", "1")
+    (zig_host,) = requested_targets()
+    assert zig_host.uses_zig
+    other = next(t for t in TARGETS.values() if t.name != host.name)
+    assert other.uses_zig and not other.zig, "cross targets always use zig"
+
+
+def test_manylinux_floor_for_zig_builds() -> None:
+    assert TARGETS["linux/arm64"].manylinux_floor == "manylinux_2_17_aarch64"
+    assert TARGETS["darwin/arm64"].manylinux_floor is None
+
+
+def test_cross_to_another_os_is_refused_with_a_hint() -> None:
+    from pygo_tools.errors import BuildError
+    from pygo_tools.setuptools_ext import check_buildable
+
+    if sys.platform != "linux":
+        pytest.skip("the message is about building from Linux")
+    with pytest.raises(
+        BuildError, match=r"cannot build the extension for darwin/arm64 on this machine\n  hint: .*on darwin"
+    ):
+        check_buildable(TARGETS["darwin/arm64"])
+    check_buildable(TARGETS["linux/arm64"])  # no error
+
+
+def test_zig_missing_says_which_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from pygo_tools import toolchain
+    from pygo_tools.errors import ToolNotFoundError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ziglang" else real(name, *a))
+    with pytest.raises(ToolNotFoundError, match=r'hint: pip install "pygo-tools\[cross\]"'):
+        toolchain.find_zig()
