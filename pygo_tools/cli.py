@@ -55,6 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="compile this machine's target with zig cc against glibc 2.17 too (manylinux2014 tags); "
         "cross targets always use zig",
     )
+    develop = sub.add_parser(
+        "develop",
+        help="editable install into this environment; run again after changing Go code",
+        description="Install PROJECT_DIR in editable mode into the environment running pygo-tools, "
+        "without build isolation, so a rebuild after a Go change takes about a second (Go's cache). "
+        "Same as: python -m pip install --no-build-isolation -e PROJECT_DIR",
+    )
+    develop.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR")
     config = sub.add_parser("config", help="validate the project's configuration and print it resolved")
     config.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR")
     return parser
@@ -67,8 +75,11 @@ def main(argv: list[str] | None = None) -> int:
             print(load_config(Path(args.project_dir)).describe())
             return 0
         project = Path(args.project_dir).resolve()
-        out = Path(args.out).resolve() if args.out else project / "dist"
         load_config(project)  # fail before any build on a bad configuration
+        if args.command == "develop":
+            develop(project)
+            return 0
+        out = Path(args.out).resolve() if args.out else project / "dist"
         targets = requested_targets(args.targets, args.zig)
         for target in targets:
             check_buildable(target)
@@ -78,6 +89,16 @@ def main(argv: list[str] | None = None) -> int:
     except PygoError as error:
         log.info(f"pygo-tools: error: {error}")
         return error.exit_code
+
+
+def develop(project: Path) -> None:
+    from . import commands
+
+    with log.step(f"editable install of {project.name}"):
+        commands.run(
+            [sys.executable, "-m", "pip", "install", "--no-build-isolation", "-e", str(project)],
+            hint="the build's own message is above",
+        )
 
 
 def build_wheel(project: Path, out: Path, target: Target) -> Path:

@@ -45,7 +45,9 @@ def placeholder_extension(config: Config) -> Extension:
 def configure_extension(ext: Extension, config: Config, library: GoLibrary, c_source: Path) -> None:
     """Point ``ext`` at the generated C source and the Go library, abi3, relative rpath only."""
     ext.sources = [str(c_source)]
-    ext.include_dirs = [str(library.directory)]
+    # The Go directory too: cgo copies the user's preamble (and its #includes, like 0.1.8's
+    # wrapper_util.h) into the generated header.
+    ext.include_dirs = [str(library.directory), str(config.go_path)]
     ext.library_dirs = [str(library.directory)]
     ext.libraries = [config.library]
     ext.define_macros = [("Py_LIMITED_API", config.limited_api_hex)]

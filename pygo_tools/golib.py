@@ -31,6 +31,28 @@ class GoLibrary:
         return self.path.parent
 
 
+GO_SOURCE_SUFFIXES = frozenset({".go", ".c", ".h", ".s", ".S", ".cc", ".cpp", ".hh", ".hpp", ".m", ".syso"})
+GO_MODULE_FILES = frozenset({"go.mod", "go.sum", "go.work", "go.work.sum"})
+
+
+def go_source_files(config: Config) -> list[Path]:
+    """What a build needs from the Go directory: sources, module files, vendor/, C headers.
+
+    Hidden folders and build outputs (libraries, pygo-tools 0.1.8's `local/`) are left out.
+    """
+    root = config.go_path
+    if not root.is_dir():
+        return []
+    found = []
+    for path in sorted(root.rglob("*")):
+        parts = path.relative_to(root).parts
+        if not path.is_file() or any(p.startswith(".") for p in parts) or parts[0] == "local":
+            continue
+        if parts[0] == "vendor" or path.name in GO_MODULE_FILES or path.suffix in GO_SOURCE_SUFFIXES:
+            found.append(path)
+    return found
+
+
 def go_build_command(config: Config, target: Target, go: GoToolchain, output: Path) -> list[str]:
     # -extldflags=-s: with cgo the external linker writes the library, and zig's keeps the C
     # parts' symbols and DWARF unless told to strip too.

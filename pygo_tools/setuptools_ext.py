@@ -13,12 +13,14 @@ from typing import Any
 from setuptools import setup as _setuptools_setup
 from setuptools.command.bdist_wheel import bdist_wheel as _bdist_wheel
 from setuptools.command.build_ext import build_ext as _build_ext
+from setuptools.command.egg_info import egg_info as _egg_info
+from setuptools.command.sdist import sdist as _sdist
 
 from . import log
 from .config import Config, load_config
 from .errors import BuildError, PygoError
 from .extension import configure_extension, placeholder_extension, without_absolute_rpaths, write_cffi_source
-from .golib import build_go_library
+from .golib import build_go_library, go_source_files
 from .repair import repair_wheel
 from .targets import TARGET_ENV, Target, requested_targets
 from .toolchain import find_go, find_zig
@@ -69,9 +71,8 @@ def setup_arguments(
     cmdclass = dict(kwargs.pop("cmdclass", {}))
     cmdclass["build_ext"] = make_build_ext(config, target, cmdclass.get("build_ext", _build_ext))
     cmdclass["bdist_wheel"] = make_bdist_wheel(config, targets, cmdclass.get("bdist_wheel", _bdist_wheel))
-    requires = list(kwargs.pop("install_requires", []))
-    if not any(_requirement_name(item) == "cffi" for item in requires):
-        requires.append(cffi_requirement)
+    cmdclass["egg_info"] = make_egg_info(cffi_requirement, cmdclass.get("egg_info", _egg_info))
+    cmdclass["sdist"] = make_sdist(config, cmdclass.get("sdist", _sdist))
     options = {key: dict(value) for key, value in kwargs.pop("options", {}).items()}
     options.setdefault("bdist_wheel", {}).setdefault("py_limited_api", config.limited_api_tag)
     # One build directory per target, so targets never share objects or extensions.
@@ -79,14 +80,55 @@ def setup_arguments(
     if not target.host:
         options["bdist_wheel"]["plat_name"] = target.unrepaired_platform_tag
     ext_modules = [*kwargs.pop("ext_modules", []), placeholder_extension(config)]
+    # The Go sources are in the sdist (so SOURCES.txt lists them) but never in the wheel.
+    if config.go_path.is_relative_to(config.package_dir):
+        excluded = {key: list(value) for key, value in kwargs.pop("exclude_package_data", {}).items()}
+        go_dir = config.go_path.relative_to(config.package_dir).as_posix()
+        excluded.setdefault(config.package, []).append(f"{go_dir}/*")
+        kwargs["exclude_package_data"] = excluded
     return {
         **kwargs,
         "cmdclass": cmdclass,
-        "install_requires": requires,
         "options": options,
         "ext_modules": ext_modules,
         "zip_safe": False,
     }
+
+
+def make_sdist(config: Config, base: type[_sdist]) -> type[_sdist]:
+    """An ``sdist`` that carries what a build from it needs: the Go module and the config."""
+
+    class sdist(base):  # type: ignore[misc]
+        # setuptools' sdist takes its file list from egg_info's manifest; add to it last.
+        def make_distribution(self) -> None:
+            for path in [*go_source_files(config), config.source]:
+                self.filelist.append(path.relative_to(config.project_dir).as_posix())
+            base.make_distribution(self)
+
+    return sdist
+
+
+def make_egg_info(cffi_requirement: str, base: type[_egg_info]) -> type[_egg_info]:
+    """An ``egg_info`` (which writes the metadata of every route) that keeps cffi required.
+
+    A ``[project]`` table in pyproject.toml replaces ``install_requires`` after ``setup()``
+    received it, which is how pygo-tools 0.1.8 lost cffi under pip; so it is added here.
+    """
+
+    class egg_info(base):  # type: ignore[misc]
+        def run(self) -> None:
+            require(self.distribution, cffi_requirement)
+            base.run(self)
+
+    return egg_info
+
+
+def require(dist: Any, requirement: str) -> None:
+    """Add ``requirement`` to the distribution's metadata unless it names a package already there."""
+    current = list(dist.install_requires or [])
+    if not any(_requirement_name(item) == _requirement_name(requirement) for item in current):
+        dist.install_requires = [*current, requirement]
+        dist.metadata.install_requires = dist.install_requires
 
 
 def make_build_ext(config: Config, target: Target, base: type[_build_ext]) -> type[_build_ext]:

