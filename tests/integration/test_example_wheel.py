@@ -73,7 +73,7 @@ def test_build_log_shows_steps_and_commands(built: tuple[Path, Path, str]) -> No
     log = built[2]
     for step in ("config", "go build linux/amd64", "cffi compile hello_go._native", "repair wheel"):
         assert re.search(rf"✓ {re.escape(step)} \d+\.\ds", log), step
-    assert "go build -buildmode=c-shared -trimpath -buildvcs=false '-ldflags=-s -w'" in log
+    assert "go build -buildmode=c-shared -trimpath -buildvcs=false '-ldflags=-s -w -extldflags=-s'" in log
     assert "GOTOOLCHAIN=local" in log
     assert "auditwheel repair" in log
 
