@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -12,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from pygo_tools.config import Config, load_config
 
 REPO = Path(__file__).resolve().parent.parent
 PROJECTS = Path(__file__).resolve().parent / "projects"
@@ -107,3 +110,16 @@ def pyenv_pythons() -> dict[str, str]:
     current = f"3.{sys.version_info.minor}"
     found.setdefault(current, sys.executable)
     return found
+
+
+def write_config(directory: Path, **overrides: object) -> Config:
+    """Write a valid config.json (myproj / myproj._native / hello) with ``overrides``; load it."""
+    data = {
+        "package": "myproj",
+        "extension": "myproj._native",
+        "library": "hello",
+        "signatures": ["char* Hello(char* name, int count);"],
+        **overrides,
+    }
+    (directory / "config.json").write_text(json.dumps(data))
+    return load_config(directory)

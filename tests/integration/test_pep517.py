@@ -37,6 +37,19 @@ def isolated_env(wheelhouse: Path) -> dict[str, str]:
     return env
 
 
+def pip_wheel(project: Path, out: Path, wheelhouse: Path) -> Path:
+    """``pip wheel PROJECT`` with build isolation; returns the one wheel it wrote."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(out), str(project)],
+        env=isolated_env(wheelhouse),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    (wheel,) = out.glob("*.whl")
+    return wheel
+
+
 def check_works(wheel: Path, tmp_path: Path) -> None:
     assert any(r.startswith("cffi") for r in read_wheel(wheel).requires_dist)
     python = make_venv(tmp_path / "check-venv")
@@ -47,15 +60,7 @@ def check_works(wheel: Path, tmp_path: Path) -> None:
 
 
 def test_pip_wheel_in_isolation(wheelhouse: Path, tmp_path: Path) -> None:
-    project = copy_project(EXAMPLE, tmp_path)
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(tmp_path / "out"), str(project)],
-        env=isolated_env(wheelhouse),
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    (wheel,) = (tmp_path / "out").glob("*.whl")
+    wheel = pip_wheel(copy_project(EXAMPLE, tmp_path), tmp_path / "out", wheelhouse)
     assert "-cp39-abi3-manylinux_" in wheel.name
     check_works(wheel, tmp_path)
 
@@ -166,15 +171,7 @@ def test_wheels_are_reproducible_across_directories(tmp_path: Path) -> None:
 
 
 def test_pygo_tools_018_backend_project_builds_unchanged(wheelhouse: Path, tmp_path: Path) -> None:
-    project = copy_project(PROJECTS / "legacy_backend", tmp_path)
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(tmp_path / "out"), str(project)],
-        env=isolated_env(wheelhouse),
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    (wheel,) = (tmp_path / "out").glob("*.whl")
+    wheel = pip_wheel(copy_project(PROJECTS / "legacy_backend", tmp_path), tmp_path / "out", wheelhouse)
     contents = read_wheel(wheel)
     assert "_legacy_toml.abi3.so" in contents.names, "a top-level extension, as 0.1.8 made"
     assert any(r.startswith("cffi") for r in contents.requires_dist)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import sys
@@ -10,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import write_config
 from pygo_tools import commands
-from pygo_tools.config import load_config
+from pygo_tools.config import Config
 from pygo_tools.declarations import cdef, declared_functions, go_typedefs
 from pygo_tools.errors import BuildError, CommandError
 from pygo_tools.extension import library_rpath, without_absolute_rpaths
@@ -37,23 +37,16 @@ extern GoInt Sum(GoSlice values);
 
 
 @pytest.fixture
-def config(tmp_path: Path):  # type: ignore[no-untyped-def]
-    (tmp_path / "config.json").write_text(
-        json.dumps(
-            {
-                "package": "myproj",
-                "extension": "myproj._native",
-                "library": "hello",
-                "signatures": ["char* Hello(char* name, int count);", "int Missing(int x);"],
-                "build_tags": ["netgo", "extra"],
-                "ldflags": "-X main.version=1",
-            }
-        )
+def config(tmp_path: Path) -> Config:
+    return write_config(
+        tmp_path,
+        signatures=["char* Hello(char* name, int count);", "int Missing(int x);"],
+        build_tags=["netgo", "extra"],
+        ldflags="-X main.version=1",
     )
-    return load_config(tmp_path)
 
 
-def test_go_build_command(config, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_go_build_command(config: Config, tmp_path: Path) -> None:
     go = GoToolchain(Path("/opt/go/bin/go"), (1, 27), "test")
     command = go_build_command(config, TARGETS["linux/arm64"], go, tmp_path / "libhello.so")
     assert command == [
@@ -79,7 +72,7 @@ def test_exported_functions_skip_the_prologue() -> None:
     assert exported_functions(HEADER) == ["Hello", "Sha256", "Sum"]
 
 
-def test_check_exports_names_the_missing_symbol(config, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_check_exports_names_the_missing_symbol(config: Config, tmp_path: Path) -> None:
     header = tmp_path / "libhello.h"
     header.write_text(HEADER)
     with pytest.raises(
@@ -105,7 +98,7 @@ def test_cdef_declares_free_once() -> None:
     assert cdef(["char* f(void);", "void free(void *ptr);"]).count("free") == 1
 
 
-def test_library_rpath(config) -> None:  # type: ignore[no-untyped-def]
+def test_library_rpath(config: Config) -> None:
     library = GoLibrary(Path("/b/libhello.so"), Path("/b/libhello.h"), TARGETS["linux/amd64"])
     assert library_rpath(config, library) == "$ORIGIN/lib"
     top_level = type(config)(**{**config.__dict__, "extension": "_native"})

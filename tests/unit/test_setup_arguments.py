@@ -1,28 +1,17 @@
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from setuptools.command.build_ext import build_ext
 
-from pygo_tools.config import load_config
+from conftest import write_config
+from pygo_tools.config import Config
 from pygo_tools.setuptools_ext import setup_arguments
 from pygo_tools.targets import TARGETS, host_target
 
 
-def config(tmp_path: Path):  # type: ignore[no-untyped-def]
-    (tmp_path / "config.json").write_text(
-        json.dumps(
-            {
-                "package": "myproj",
-                "extension": "myproj._native",
-                "library": "hello",
-                "signatures": ["int f(int x);"],
-                "limited_api": "3.10",
-            }
-        )
-    )
-    return load_config(tmp_path)
+def config(tmp_path: Path) -> Config:
+    return write_config(tmp_path, signatures=["int f(int x);"], limited_api="3.10")
 
 
 def test_adds_cffi_abi3_and_the_extension(tmp_path: Path) -> None:
