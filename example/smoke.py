@@ -10,7 +10,7 @@ import sys
 import tempfile
 
 import hello_go
-from hello_go import _native
+from hello_go import _native, api
 
 assert "LD_LIBRARY_PATH" not in os.environ, "run me without LD_LIBRARY_PATH"
 print(f"python {sys.version.split()[0]}, extension {_native.__file__}")
@@ -36,4 +36,16 @@ with tempfile.TemporaryDirectory() as folder:
         with open(path, "rb") as handle:
             assert sums[path] == hashlib.sha256(handle.read()).hexdigest()
 print(f"checksum_files of {len(paths)} files matches hashlib")
+assert hello_go.parse_size("4k") == 4096
+try:
+    api.ParseSize("lots")
+    raise AssertionError("expected GoError")
+except api.GoError as error:
+    print(f"GoError: {error}")
+try:
+    api.Hello("x", -1)  # make() with a negative capacity: a Go runtime panic
+    raise AssertionError("expected GoPanic")
+except api.GoPanic as error:
+    print(f"GoPanic: {error}")
+assert api.Hello("still", 1) == "Hello, still!", "the process survives a Go panic"
 print("smoke: ok")

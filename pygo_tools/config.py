@@ -65,13 +65,34 @@ class Config:
         )
     )
     signatures: tuple[str, ...] = field(
+        default=(),
         metadata=_doc(
             "C declarations of the exported Go functions (and any types they use) that Python may "
             "call, as they appear in the header `go build` writes. Each is checked against that "
-            "header: a declared function Go does not export fails the build.",
+            "header: a declared function Go does not export fails the build. Optional: when absent "
+            "(or empty), the declarations are read from that header.",
             "list of strings",
             '["char* Hello(char* name, int count);"]',
-        )
+        ),
+    )
+    wrapper: str = field(
+        default="",
+        metadata=_doc(
+            "Dotted name of a typed Python module to generate inside the package, with a `.pyi`: one "
+            "function per Go export (`//export` or `//pygo:export`) that converts arguments, turns "
+            "panics and returned errors into `GoPanic`/`GoError`, and frees returned strings.",
+            "string",
+            '"myproj.api"',
+        ),
+    )
+    borrowed: tuple[str, ...] = field(
+        default=(),
+        metadata=_doc(
+            "Exports whose returned `char*` the generated wrapper must not free (Go keeps ownership, "
+            "e.g. a string in static C memory).",
+            "list of strings",
+            '["Version"]',
+        ),
     )
     go_dir: str = field(
         default="",
@@ -290,8 +311,15 @@ def _check_values(prefix: str, config: Config) -> None:
             f"{prefix}library: {config.library!r} must be a bare name like 'hello' "
             "(pygo-tools adds the 'lib' prefix and the suffix)"
         )
-    if not config.signatures:
-        raise ConfigError(f"{prefix}signatures: must declare at least one function")
+    if config.wrapper and (not _DOTTED.match(config.wrapper) or not config.wrapper.startswith(config.package + ".")):
+        raise ConfigError(
+            f"{prefix}wrapper: {config.wrapper!r} must be a module inside package {config.package!r}",
+            hint=f"for example {config.package + '.api'!r}",
+        )
+    if config.wrapper == config.extension:
+        raise ConfigError(f"{prefix}wrapper: must differ from extension {config.extension!r}")
+    if config.borrowed and not config.wrapper:
+        raise ConfigError(f"{prefix}borrowed: only applies when 'wrapper' is set")
     for index, signature in enumerate(config.signatures):
         if not signature.strip().endswith(";"):
             raise ConfigError(

@@ -10,15 +10,17 @@ from setuptools import Extension
 
 from .config import Config
 from .declarations import cdef
-from .errors import ConfigError
+from .errors import BuildError, ConfigError
 from .golib import GoLibrary
+from .header import HeaderDeclarations, check_declarations, read_header
 
 
 def write_cffi_source(config: Config, library: GoLibrary, build_dir: Path) -> Path:
     """Emit the extension's C source; it includes the Go header by its bare name."""
     ffi = cffi.FFI()
+    header = read_header(library.header.read_text(encoding="utf-8"), config.go_path)
     try:
-        ffi.cdef(cdef(config.signatures))
+        ffi.cdef(compose_cdef(config, header))
     except cffi.CDefError as error:
         raise ConfigError(
             f"{config.source.name}: signatures: cffi cannot parse them: {error}",
@@ -29,6 +31,28 @@ def write_cffi_source(config: Config, library: GoLibrary, build_dir: Path) -> Pa
     path = build_dir / (config.extension.replace(".", "_") + ".c")
     ffi.emit_c_code(str(path))
     return path
+
+
+def compose_cdef(config: Config, header: HeaderDeclarations) -> str:
+    """The declarations cffi gets: the user's ``signatures``, else everything the header exports.
+
+    With a ``wrapper``, the generated ``pygo_*`` exports (and the return structs cgo declares for
+    them) are added to the user's signatures.
+    """
+    where = config.source.name
+    if config.signatures:
+        extra = [d for name, d in header.functions if name.startswith("pygo_")] if config.wrapper else []
+        structs = [t for t in header.types if t.startswith("struct pygo_")] if extra else []
+        return cdef([*structs, *config.signatures, *extra])
+    if not header.functions:
+        raise BuildError(
+            f"{where}: the Go library exports no functions",
+            hint='mark the Go functions Python calls with `//export Name` (and `import "C"`)',
+        )
+    functions = list(header.functions)
+    if "free" not in header.function_names():
+        functions.append(("free", "void free(void *ptr);"))
+    return check_declarations(list(header.types), functions, where)
 
 
 def library_rpath(config: Config, library: GoLibrary) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import commands, log
 from .config import Config
@@ -20,11 +22,16 @@ C_LIBRARY_FUNCTIONS = frozenset({"free", "malloc", "calloc", "realloc"})
 _EXPORT = re.compile(r"^extern\s+[^;]*?\b([A-Za-z_]\w*)\s*\(", re.MULTILINE)
 
 
+GENERATOR = Path(__file__).parent / "gen" / "exports.go"
+
+
 @dataclass(frozen=True)
 class GoLibrary:
     path: Path
     header: Path
     target: Target
+    # What gen/exports.go found (with a `wrapper` configured): one dict per export.
+    exports: tuple[dict[str, Any], ...] = field(default=())
 
     @property
     def directory(self) -> Path:
@@ -53,7 +60,9 @@ def go_source_files(config: Config) -> list[Path]:
     return found
 
 
-def go_build_command(config: Config, target: Target, go: GoToolchain, output: Path) -> list[str]:
+def go_build_command(
+    config: Config, target: Target, go: GoToolchain, output: Path, overlay: Path | None = None
+) -> list[str]:
     # -extldflags=-s: with cgo the external linker writes the library, and zig's keeps the C
     # parts' symbols and DWARF unless told to strip too.
     strip = "-s -w -extldflags=-s" if config.strip else ""
@@ -63,6 +72,8 @@ def go_build_command(config: Config, target: Target, go: GoToolchain, output: Pa
         command.append(f"-ldflags={ldflags}")
     if config.build_tags:
         command.append("-tags=" + ",".join(config.build_tags))
+    if overlay is not None:
+        command.append(f"-overlay={overlay}")
     command += ["-o", str(output), "."]
     return command
 
@@ -90,9 +101,13 @@ def build_go_library(
         shutil.rmtree(build_dir)
     build_dir.mkdir(parents=True)
     output = build_dir / f"lib{config.library}{target.library_suffix}"
+    exports: tuple[dict[str, Any], ...] = ()
+    overlay = None
+    if config.wrapper:
+        exports, overlay = generate_exports(config, target, go, build_dir)
     with log.step(f"go build {target.name}"):
         commands.run(
-            go_build_command(config, target, go, output),
+            go_build_command(config, target, go, output, overlay),
             cwd=source,
             env=go_build_env(target, cc),
             hint="the Go compiler's own message is above; fix the Go code and build again",
@@ -101,7 +116,33 @@ def build_go_library(
     if not output.is_file() or not header.is_file():
         raise BuildError(f"go build succeeded but did not write {output.name} and {header.name}")
     check_exports(config, header)
-    return GoLibrary(path=output, header=header, target=target)
+    return GoLibrary(path=output, header=header, target=target, exports=exports)
+
+
+def generate_exports(
+    config: Config, target: Target, go: GoToolchain, build_dir: Path
+) -> tuple[tuple[dict[str, Any], ...], Path]:
+    """Run gen/exports.go on the Go sources: wrappers that catch panics and errors, and a
+    description of the exports. The wrappers join the build through ``-overlay``, so nothing is
+    written into the user's source tree."""
+    generated = build_dir / "pygo_exports.go"
+    description = build_dir / "exports.json"
+    command = [str(go.path), "run", str(GENERATOR), "-dir", str(config.go_path), "-out", str(generated)]
+    command += ["-json", str(description), "-goos", target.goos, "-goarch", target.goarch]
+    if config.build_tags:
+        command += ["-tags", ",".join(config.build_tags)]
+    with log.step("go exports"):
+        # The generator runs on this machine: no target GOOS/GOARCH, no user GOFLAGS.
+        commands.run(
+            command,
+            cwd=build_dir,
+            env={"GOOS": "", "GOARCH": "", "GOFLAGS": "", "GOTOOLCHAIN": "local", "CGO_ENABLED": "0"},
+            hint="fix the function named above, or remove its //export or //pygo:export comment",
+        )
+    exports = tuple(json.loads(description.read_text(encoding="utf-8")) or ())
+    overlay = build_dir / "overlay.json"
+    overlay.write_text(json.dumps({"Replace": {str(config.go_path / generated.name): str(generated)}}))
+    return exports, overlay
 
 
 def exported_functions(header_text: str) -> list[str]:

@@ -17,10 +17,11 @@ from setuptools.command.egg_info import egg_info as _egg_info
 from setuptools.command.sdist import sdist as _sdist
 
 from . import log
+from .bindings import render
 from .config import Config, load_config
 from .errors import BuildError, PygoError
 from .extension import configure_extension, placeholder_extension, without_absolute_rpaths, write_cffi_source
-from .golib import build_go_library, go_source_files
+from .golib import GoLibrary, build_go_library, go_source_files
 from .repair import repair_wheel
 from .targets import TARGET_ENV, Target, requested_targets
 from .toolchain import find_go, find_zig
@@ -166,6 +167,8 @@ def make_build_ext(config: Config, target: Target, base: type[_build_ext]) -> ty
             destination = root / config.library_subdir
             destination.mkdir(parents=True, exist_ok=True)
             shutil.copy2(library.path, destination / library.path.name)
+            if config.wrapper:
+                write_wrapper(config, library, root)
 
         def build_extensions(self) -> None:
             self.compiler.linker_so = without_absolute_rpaths(self.compiler.linker_so)
@@ -175,6 +178,22 @@ def make_build_ext(config: Config, target: Target, base: type[_build_ext]) -> ty
             base.build_extensions(self)
 
     return build_ext
+
+
+def write_wrapper(config: Config, library: GoLibrary, root: Path) -> None:
+    """Write the typed module and its stub next to the package's other modules under ``root``."""
+    names = {export["name"] for export in library.exports}
+    unknown = [name for name in config.borrowed if name not in names]
+    if unknown:
+        raise BuildError(
+            f"{config.source.name}: borrowed: {', '.join(unknown)} is not a Go export",
+            hint="exports: " + (", ".join(sorted(names)) or "none"),
+        )
+    module, stub = render(config, list(library.exports))
+    path = root.joinpath(*config.wrapper.split("."))
+    path.with_suffix(".py").write_text(module, encoding="utf-8")
+    path.with_suffix(".pyi").write_text(stub, encoding="utf-8")
+    log.info(f"wrote {config.wrapper}: {len(library.exports)} typed functions")
 
 
 def make_bdist_wheel(config: Config, targets: list[Target], base: type[_bdist_wheel]) -> type[_bdist_wheel]:

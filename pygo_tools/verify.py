@@ -66,6 +66,8 @@ def check_wheel(wheel: Path, config: Config) -> None:
     library_prefix = f"{config.library_subdir}/lib{config.library}."
     if not any(n.startswith(library_prefix) for n in contents.names):
         raise BuildError(f"{wheel.name}: the Go library {library_prefix}* is missing")
+    if config.wrapper and config.wrapper.replace(".", "/") + ".py" not in contents.names:
+        raise BuildError(f"{wheel.name}: the typed module {config.wrapper} is missing")
     if contents.unrecorded():
         raise BuildError(f"{wheel.name}: RECORD does not list {', '.join(contents.unrecorded())}")
     if not any(r.split(";")[0].replace(" ", "").lower().startswith("cffi") for r in contents.requires_dist):

@@ -90,7 +90,7 @@ def test_unknown_key_in_pyproject_names_the_table(tmp_path: Path) -> None:
         load_config(tmp_path)
 
 
-@pytest.mark.parametrize("key", ["package", "extension", "library", "signatures"])
+@pytest.mark.parametrize("key", ["package", "extension", "library"])
 def test_missing_required_key(tmp_path: Path, key: str) -> None:
     data = {k: v for k, v in VALID.items() if k != key}
     assert error_of(tmp_path, data).startswith(
@@ -125,10 +125,20 @@ def test_signature_without_semicolon(tmp_path: Path) -> None:
     assert message.startswith("config.json: signatures[1]: 'int g(void)' must end with ';'")
 
 
-def test_empty_signatures(tmp_path: Path) -> None:
-    assert (
-        error_of(tmp_path, {**VALID, "signatures": []}) == "config.json: signatures: must declare at least one function"
-    )
+def test_signatures_are_optional(tmp_path: Path) -> None:
+    data = {k: v for k, v in VALID.items() if k != "signatures"}
+    assert load_config(write_json(tmp_path, data)).signatures == ()
+
+
+def test_wrapper_must_be_inside_the_package(tmp_path: Path) -> None:
+    message = error_of(tmp_path, {**VALID, "wrapper": "other.api"})
+    assert message.startswith("config.json: wrapper: 'other.api' must be a module inside package 'myproj'")
+    assert load_config(write_json(tmp_path, {**VALID, "wrapper": "myproj.api"})).wrapper == "myproj.api"
+
+
+def test_borrowed_needs_a_wrapper(tmp_path: Path) -> None:
+    message = error_of(tmp_path, {**VALID, "borrowed": ["Hello"]})
+    assert message == "config.json: borrowed: only applies when 'wrapper' is set"
 
 
 def test_dotted_extension_outside_package(tmp_path: Path) -> None:

@@ -1,0 +1,3 @@
+module typed
+
+go 1.21
