@@ -45,7 +45,11 @@ docker-steps:
 	PROJECT=$(or $(PROJECT),$(CURDIR)/example) OUT=$(or $(OUT),$(CURDIR)/build/docker-out) \
 		bash example/docker-build.sh
 
+# Each script prints markdown tables; the README quotes a run.
 bench: venv
+	$(PY) benchmarks/calls.py
+	$(PY) benchmarks/data.py
+	$(PY) benchmarks/builds.py
 	$(PY) benchmarks/build_targets.py
 
 test: venv lint

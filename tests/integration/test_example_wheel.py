@@ -81,7 +81,8 @@ def test_build_log_shows_steps_and_commands(built: tuple[Path, Path, str]) -> No
 def test_build_writes_nothing_into_the_go_sources(built: tuple[Path, Path, str]) -> None:
     project = built[0]
     go_dir = project / "hello_go" / "go"
-    assert sorted(p.name for p in go_dir.iterdir()) == ["go.mod", "hello.go"]
+    assert sorted(p.name for p in go_dir.iterdir()) == sorted(p.name for p in (EXAMPLE / "hello_go" / "go").iterdir())
+    assert not list(go_dir.glob("pygo_*")), "generated Go joins the build through -overlay only"
     assert not (project / "hello_go" / "lib").exists()
 
 

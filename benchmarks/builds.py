@@ -1,0 +1,152 @@
+"""Build times and wheel sizes for the example, against pygo-tools 0.1.8 on the same Go code.
+
+pygo-tools: `pygo-tools build` of a copy of example/. pygo-tools 0.1.8 (installed from PyPI
+into its own venv): `python setup.py bdist_wheel` of the same Go code in a project of its own
+kind (setup.py, config.json with signatures, a Makefile in the Go folder). "raw" is what
+pygo-tools drives, timed alone: the same `go build` command and a plain compile and link of
+the generated cffi C source. Clean builds use an empty GOCACHE each; rebuilds keep it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from common import REPO, WORK, env, go_binary, machine, median_seconds, table, verdict
+
+EXAMPLE = REPO / "example"
+SIGNATURES = [
+    "char* Hello(char* name, int count);",
+    "void Sha256(void* data, size_t n, char* out);",
+    "char* ChecksumFiles(char* paths);",
+    "void free(void *ptr);",
+]
+
+
+def timed(command: list[str], cwd: Path, environment: dict[str, str]) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True)
+    if result.returncode:
+        sys.exit(f"failed: {' '.join(command)}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+    return time.perf_counter() - start
+
+
+def fresh_copy(name: str) -> Path:
+    project = WORK / "builds" / name
+    shutil.rmtree(project, ignore_errors=True)
+    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("build", "dist", "*.egg-info", "out"))
+    return project
+
+
+def legacy_project() -> Path:
+    """The example's Go code as a pygo-tools 0.1.8 project."""
+    project = fresh_copy("legacy")
+    (project / "pyproject.toml").unlink()
+    (project / "config.json").write_text(json.dumps(
+        {"package": "hello_go", "extension": "_hello_native", "library": "hello", "signatures": SIGNATURES}))
+    (project / "hello_go" / "go" / "Makefile").write_text(
+        "local/libhello.so: *.go\n\tgo build -buildmode=c-shared -o local/libhello.so .\n")
+    for name in ("__init__.py", "wrapper.py"):
+        (project / "hello_go" / name).write_text("")
+    return project
+
+
+def legacy_venv() -> Path:
+    venv = WORK / "legacy-venv"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "pygo-tools==0.1.8"], check=True)
+    return python
+
+
+def edit_go(project: Path) -> None:
+    source = project / "hello_go" / "go" / "hello.go"
+    source.write_text(source.read_text().replace('"Hello, "', '"Hello there, "', 1))
+
+
+def raw_build(project: Path, environment: dict[str, str]) -> float:
+    """The go build pygo-tools runs plus compiling and linking the cffi source, nothing else."""
+    out = WORK / "raw"
+    out.mkdir(parents=True, exist_ok=True)
+    c_source = next((project / "build").rglob("hello_go__native.c"))
+    include = subprocess.run([sys.executable, "-c", "import sysconfig; print(sysconfig.get_paths()['include'])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    start = time.perf_counter()
+    subprocess.run([str(go_binary()), "build", "-buildmode=c-shared", "-trimpath", "-buildvcs=false",
+                    "-ldflags=-s -w -extldflags=-s", "-o", str(out / "libhello.so"), "."],
+                   cwd=project / "hello_go" / "go", env=environment, check=True)
+    subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-DPy_LIMITED_API=0x03090000", f"-I{include}", f"-I{out}",
+                    str(c_source), f"-L{out}", "-lhello", "-Wl,-rpath,$ORIGIN/lib", "-o", str(out / "ext.so")],
+                   env=environment, check=True)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    ours = fresh_copy("pygo")
+    legacy = legacy_project()
+    legacy_python = legacy_venv()
+    cache = WORK / "gocache"
+    build = [sys.executable, "-m", "pygo_tools", "build", str(ours), "--out", str(ours / "dist")]
+    legacy_build = [str(legacy_python), "setup.py", "bdist_wheel"]
+    legacy_path = f"{legacy_python.parent}:{go_binary().parent}:{os.environ['PATH']}"
+
+    rows = []
+    shutil.rmtree(cache, ignore_errors=True)
+    ours_env = env(GOCACHE=str(cache / "ours"))
+    legacy_env = env(GOCACHE=str(cache / "legacy"), PATH=legacy_path)
+    ours_clean = timed(build, REPO, ours_env)
+    legacy_clean = timed(legacy_build, legacy, legacy_env)
+    ours_warm = median_seconds(lambda: timed(build, REPO, ours_env), 3)
+    legacy_warm = median_seconds(lambda: timed(legacy_build, legacy, legacy_env), 3)
+    raw_warm = median_seconds(lambda: raw_build(ours, ours_env), 3)
+    edit_go(ours)
+    edit_go(legacy)
+    ours_edit = timed(build, REPO, ours_env)
+    legacy_edit = timed(legacy_build, legacy, legacy_env)
+    edit_go(ours)  # a second edit for the raw figure: the cache must miss again
+    raw_edit = raw_build(ours, ours_env)
+    shutil.rmtree(cache / "raw", ignore_errors=True)
+    raw_clean = raw_build(ours, env(GOCACHE=str(cache / "raw")))
+    arm = fresh_copy("arm64")
+    cross = [sys.executable, "-m", "pygo_tools", "build", str(arm), "--out", str(arm / "dist"), "--target", "linux/arm64"]
+    cross_first = timed(cross, REPO, ours_env)
+    cross_warm = median_seconds(lambda: timed(cross, REPO, ours_env), 3)
+
+    rows = [
+        ["clean (empty Go cache)", f"{ours_clean:.1f}", f"{raw_clean:.1f}", f"{ours_clean / raw_clean - 1:+.0%}", f"{legacy_clean:.1f}"],
+        ["rebuild, no change", f"{ours_warm:.1f}", f"{raw_warm:.1f}", f"{ours_warm / raw_warm - 1:+.0%}", f"{legacy_warm:.1f}"],
+        ["rebuild after a one-line Go edit", f"{ours_edit:.1f}", f"{raw_edit:.1f}", f"{ours_edit / raw_edit - 1:+.0%}", f"{legacy_edit:.1f}"],
+        ["cross linux/arm64, first (warm Go cache)", f"{cross_first:.1f}", "", "", "not supported"],
+        ["cross linux/arm64, rebuild", f"{cross_warm:.1f}", "", "", "not supported"],
+    ]
+    print(f"### Build time of the example, seconds ({machine()})\n")
+    print(table(["build", "pygo-tools", "raw go build + cc", "pygo-tools overhead", "pygo-tools 0.1.8"], rows))
+    print("\n" + table(["target", "result", "measured"], [
+        ["overhead over the raw tools < 20% (clean build)", verdict(ours_clean / raw_clean - 1 < 0.2), f"{ours_clean / raw_clean - 1:+.0%}"],
+        ["no-change rebuild < 2 s", verdict(ours_warm < 2), f"{ours_warm:.1f} s"],
+    ]))
+
+    ours_wheel = next((ours / "dist").glob("*.whl"))
+    arm_wheel = next((arm / "dist").glob("*.whl"))
+    legacy_wheel = next((legacy / "dist").glob("*.whl"))
+    sizes = [
+        ["pygo-tools, linux/amd64 (host gcc)", ours_wheel.name, f"{ours_wheel.stat().st_size / 1e6:.2f}"],
+        ["pygo-tools, linux/arm64 (zig)", arm_wheel.name, f"{arm_wheel.stat().st_size / 1e6:.2f}"],
+        ["pygo-tools 0.1.8, linux/amd64", legacy_wheel.name, f"{legacy_wheel.stat().st_size / 1e6:.2f}"],
+    ]
+    print("\n### Wheel size of the example, MB\n")
+    print(table(["build", "wheel", "MB"], sizes))
+    largest = max(ours_wheel.stat().st_size, arm_wheel.stat().st_size) / 1e6
+    print("\n" + table(["target", "result", "measured"], [
+        ["wheel under 0.8 MB (stripping on by default)", verdict(largest < 0.8), f"largest {largest:.2f} MB"],
+    ]))
+
+
+if __name__ == "__main__":
+    main()

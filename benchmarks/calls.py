@@ -1,0 +1,144 @@
+"""Per-call cost of a Go export through pygo-tools, against the alternatives, in one run.
+
+Cases: no arguments; two ints; a 16-byte string in and a string out (freed). Paths:
+pygo-tools' generated typed module; the same module's raw cffi `lib`; the same functions in
+plain C through cffi API mode (the floor); ctypes and cffi ABI mode on the same Go library;
+and a Go executable run per call with subprocess.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from common import WORK, env, go_binary, install_project, machine, per_call_ns, table, verdict
+
+C_FLOOR = """
+#include <stdlib.h>
+#include <string.h>
+static void noop(void) {}
+static int add(int a, int b) { return a + b; }
+static char *echo(const char *s) { return strdup(s); }
+"""
+DECLARATIONS = "void noop(void); int add(int a, int b); char *echo(const char *s); void free(void *);"
+TEXT = "0123456789abcdef"
+
+
+def c_floor(directory: Path) -> object:
+    import cffi
+
+    ffi = cffi.FFI()
+    ffi.cdef(DECLARATIONS)
+    ffi.set_source("_bench_c_floor", C_FLOOR)
+    ffi.compile(tmpdir=str(directory), verbose=False)
+    sys.path.insert(0, str(directory))
+    import _bench_c_floor
+
+    return _bench_c_floor
+
+
+def main() -> None:
+    site = install_project()
+    sys.path.insert(0, str(site))
+    from benchgo import _native, api
+
+    library = next((site / "benchgo" / "lib").glob("libbenchgo.*"))
+    text = TEXT.encode()
+
+    with tempfile.TemporaryDirectory() as temp:
+        floor = c_floor(Path(temp))
+        f_ffi, f_lib = floor.ffi, floor.lib
+
+        def floor_echo() -> str:
+            pointer = f_lib.echo(text)
+            try:
+                return f_ffi.string(pointer).decode()
+            finally:
+                f_lib.free(pointer)
+
+        raw_ffi, raw = _native.ffi, _native.lib
+
+        def raw_echo() -> str:
+            pointer = raw.Echo(text)
+            try:
+                return raw_ffi.string(pointer).decode()
+            finally:
+                raw.free(pointer)
+
+        go = ctypes.CDLL(str(library))
+        libc = ctypes.CDLL(None)
+        go.Add.argtypes = [ctypes.c_int, ctypes.c_int]
+        go.Add.restype = ctypes.c_int
+        go.Echo.argtypes = [ctypes.c_char_p]
+        go.Echo.restype = ctypes.c_void_p
+        libc.free.argtypes = [ctypes.c_void_p]
+
+        def ctypes_echo() -> str:
+            pointer = go.Echo(text)
+            try:
+                return ctypes.string_at(pointer).decode()
+            finally:
+                libc.free(pointer)
+
+        import cffi
+
+        abi_ffi = cffi.FFI()
+        abi_ffi.cdef("void Noop(void); int Add(int a, int b); char *Echo(char *s); void free(void *);")
+        abi = abi_ffi.dlopen(str(library))
+        abi_libc = abi_ffi.dlopen(None)
+
+        def abi_echo() -> str:
+            pointer = abi.Echo(text)
+            try:
+                return abi_ffi.string(pointer).decode()
+            finally:
+                abi_libc.free(pointer)
+
+        executable = Path(temp) / "benchcli"
+        subprocess.run([str(go_binary()), "build", "-o", str(executable), "."], cwd=WORK.parent.parent / "benchmarks" / "project" / "cmd", check=True, env=env())
+
+        paths = {
+            "pygo-tools typed module": (api.Noop, lambda: api.Add(1, 2), lambda: api.Echo(TEXT)),
+            "pygo-tools raw lib": (raw.Noop, lambda: raw.Add(1, 2), raw_echo),
+            "plain C, cffi API (floor)": (f_lib.noop, lambda: f_lib.add(1, 2), floor_echo),
+            "ctypes on the Go library": (go.Noop, lambda: go.Add(1, 2), ctypes_echo),
+            "cffi ABI on the Go library": (abi.Noop, lambda: abi.Add(1, 2), abi_echo),
+            "Go executable per call": (
+                lambda: subprocess.run([str(executable), "noop"], check=True),
+                lambda: subprocess.run([str(executable), "add", "1", "2"], check=True, capture_output=True),
+                lambda: subprocess.run([str(executable), "echo", TEXT], check=True, capture_output=True).stdout.decode(),
+            ),
+        }
+        assert api.Echo(TEXT) == raw_echo() == floor_echo() == ctypes_echo() == abi_echo() == TEXT
+        results: dict[str, list[float]] = {}
+        for name, calls in paths.items():
+            number = 100 if name.startswith("Go executable") else 200_000
+            repeat = 5 if name.startswith("Go executable") else 7
+            results[name] = [per_call_ns(call, number, repeat) for call in calls]
+
+    floor_ns = results["plain C, cffi API (floor)"]
+    rows = []
+    for name, values in results.items():
+        cells = [f"{ns:,.0f} ns ({ns / base:.2f}×)" for ns, base in zip(values, floor_ns)]
+        rows.append([name, *cells])
+    print(f"### Per-call cost ({machine()})\n")
+    print("Median time per call; in brackets, the ratio to plain C through cffi API mode.\n")
+    print(table(["path", "no arguments", "two ints", "string in, string out (freed)"], rows))
+    ours = results["pygo-tools typed module"]
+    targets = [
+        ("no-arg call within 1.7× of the plain-C floor", ours[0] / floor_ns[0] <= 1.7, f"{ours[0] / floor_ns[0]:.2f}×"),
+        ("string round trip within 2.0× of the floor", ours[2] / floor_ns[2] <= 2.0, f"{ours[2] / floor_ns[2]:.2f}×"),
+        (
+            "faster than ctypes and cffi ABI mode in every case",
+            all(o < min(c, a) for o, c, a in zip(ours, results["ctypes on the Go library"], results["cffi ABI on the Go library"])),
+            ", ".join(f"{o:,.0f} vs {min(c, a):,.0f} ns" for o, c, a in zip(ours, results["ctypes on the Go library"], results["cffi ABI on the Go library"])),
+        ),
+    ]
+    print("\n" + table(["target", "result", "measured"], [[t, verdict(m), v] for t, m, v in targets]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+// Functions for benchmarks/: trivial calls to time the crossing itself, and a hash over
+// a large buffer to time bulk data.
+package main
+
+// #include <stdlib.h>
+import "C"
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"unsafe"
+)
+
+//export Noop
+func Noop() {}
+
+//export Add
+func Add(a, b C.int) C.int { return a + b }
+
+// Echo returns a copy of s (C memory the caller frees).
+//
+//export Echo
+func Echo(s *C.char) *C.char { return C.CString(C.GoString(s)) }
+
+// Sha256 hashes n bytes at data in place (no copy) and returns the hex digest.
+//
+//export Sha256
+func Sha256(data unsafe.Pointer, n C.size_t) *C.char {
+	return C.CString(sha256Hex(unsafe.Slice((*byte)(data), int(n))))
+}
+
+func sha256Hex(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+func main() {}

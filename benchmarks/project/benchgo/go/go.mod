@@ -1,0 +1,3 @@
+module benchgo
+
+go 1.21

@@ -1,0 +1,3 @@
+module benchcli
+
+go 1.21
