@@ -6,6 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # One Go build cache for every build, test and CI step (cold c-shared builds take 8-17 s).
 export GOCACHE ?= $(CURDIR)/.cache/go-build
+export PYGO_TOOLS_CACHE ?= $(CURDIR)/.cache/pygo-tools
 export GOTOOLCHAIN := local
 export GOFLAGS :=
 EXAMPLE_OUT := build/example-dist

@@ -1,7 +1,8 @@
 """Per-call cost of a Go export through pygo-tools, against the alternatives, in one run.
 
 Cases: no arguments; two ints; a 16-byte string in and a string out (freed). Paths:
-pygo-tools' generated typed module; the same module's raw cffi `lib`; the same functions in
+pygo-tools' generated typed module (with its per-call panic check, and for functions listed as
+`unchecked`, without); the same module's raw cffi `lib`; the same functions in
 plain C through cffi API mode (the floor); ctypes and cffi ABI mode on the same Go library;
 and a Go executable run per call with subprocess.
 """
@@ -9,12 +10,13 @@ and a Go executable run per call with subprocess.
 from __future__ import annotations
 
 import ctypes
+import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from common import WORK, env, go_binary, install_project, machine, per_call_ns, table, verdict
+from common import PROJECT, env, go_binary, install_project, machine, per_call_ns, table, verdict
 
 C_FLOOR = """
 #include <stdlib.h>
@@ -46,14 +48,13 @@ def main() -> None:
     from benchgo import _native, api
 
     library = next((site / "benchgo" / "lib").glob("libbenchgo.*"))
-    text = TEXT.encode()
 
     with tempfile.TemporaryDirectory() as temp:
         floor = c_floor(Path(temp))
         f_ffi, f_lib = floor.ffi, floor.lib
 
         def floor_echo() -> str:
-            pointer = f_lib.echo(text)
+            pointer = f_lib.echo(TEXT.encode("utf-8"))
             try:
                 return f_ffi.string(pointer).decode()
             finally:
@@ -62,7 +63,7 @@ def main() -> None:
         raw_ffi, raw = _native.ffi, _native.lib
 
         def raw_echo() -> str:
-            pointer = raw.Echo(text)
+            pointer = raw.Echo(TEXT.encode("utf-8"))
             try:
                 return raw_ffi.string(pointer).decode()
             finally:
@@ -77,7 +78,7 @@ def main() -> None:
         libc.free.argtypes = [ctypes.c_void_p]
 
         def ctypes_echo() -> str:
-            pointer = go.Echo(text)
+            pointer = go.Echo(TEXT.encode("utf-8"))
             try:
                 return ctypes.string_at(pointer).decode()
             finally:
@@ -91,17 +92,20 @@ def main() -> None:
         abi_libc = abi_ffi.dlopen(None)
 
         def abi_echo() -> str:
-            pointer = abi.Echo(text)
+            pointer = abi.Echo(TEXT.encode("utf-8"))
             try:
                 return abi_ffi.string(pointer).decode()
             finally:
                 abi_libc.free(pointer)
 
         executable = Path(temp) / "benchcli"
-        subprocess.run([str(go_binary()), "build", "-o", str(executable), "."], cwd=WORK.parent.parent / "benchmarks" / "project" / "cmd", check=True, env=env())
+        subprocess.run(
+            [str(go_binary()), "build", "-o", str(executable), "."], cwd=PROJECT / "cmd", check=True, env=env()
+        )
 
         paths = {
             "pygo-tools typed module": (api.Noop, lambda: api.Add(1, 2), lambda: api.Echo(TEXT)),
+            "typed module, `unchecked`": (api.NoopFast, lambda: api.AddFast(1, 2), lambda: api.EchoFast(TEXT)),
             "pygo-tools raw lib": (raw.Noop, lambda: raw.Add(1, 2), raw_echo),
             "plain C, cffi API (floor)": (f_lib.noop, lambda: f_lib.add(1, 2), floor_echo),
             "ctypes on the Go library": (go.Noop, lambda: go.Add(1, 2), ctypes_echo),
@@ -109,15 +113,21 @@ def main() -> None:
             "Go executable per call": (
                 lambda: subprocess.run([str(executable), "noop"], check=True),
                 lambda: subprocess.run([str(executable), "add", "1", "2"], check=True, capture_output=True),
-                lambda: subprocess.run([str(executable), "echo", TEXT], check=True, capture_output=True).stdout.decode(),
+                lambda: subprocess.run(
+                    [str(executable), "echo", TEXT], check=True, capture_output=True
+                ).stdout.decode(),
             ),
         }
         assert api.Echo(TEXT) == raw_echo() == floor_echo() == ctypes_echo() == abi_echo() == TEXT
-        results: dict[str, list[float]] = {}
-        for name, calls in paths.items():
-            number = 100 if name.startswith("Go executable") else 200_000
-            repeat = 5 if name.startswith("Go executable") else 7
-            results[name] = [per_call_ns(call, number, repeat) for call in calls]
+        # Round-robin: each round samples every path, so all ratios come from the same moments
+        # of this shared, noisy machine; the median over rounds is reported.
+        samples: dict[str, list[list[float]]] = {name: [[], [], []] for name in paths}
+        for _ in range(9):
+            for name, calls in paths.items():
+                slow = name.startswith("Go executable")
+                for index, call in enumerate(calls):
+                    samples[name][index].append(per_call_ns(call, 30 if slow else 100_000, repeat=1))
+        results = {name: [statistics.median(values) for values in cases] for name, cases in samples.items()}
 
     floor_ns = results["plain C, cffi API (floor)"]
     rows = []
@@ -127,16 +137,24 @@ def main() -> None:
     print(f"### Per-call cost ({machine()})\n")
     print("Median time per call; in brackets, the ratio to plain C through cffi API mode.\n")
     print(table(["path", "no arguments", "two ints", "string in, string out (freed)"], rows))
-    ours = results["pygo-tools typed module"]
-    targets = [
-        ("no-arg call within 1.7× of the plain-C floor", ours[0] / floor_ns[0] <= 1.7, f"{ours[0] / floor_ns[0]:.2f}×"),
-        ("string round trip within 2.0× of the floor", ours[2] / floor_ns[2] <= 2.0, f"{ours[2] / floor_ns[2]:.2f}×"),
-        (
-            "faster than ctypes and cffi ABI mode in every case",
-            all(o < min(c, a) for o, c, a in zip(ours, results["ctypes on the Go library"], results["cffi ABI on the Go library"])),
-            ", ".join(f"{o:,.0f} vs {min(c, a):,.0f} ns" for o, c, a in zip(ours, results["ctypes on the Go library"], results["cffi ABI on the Go library"])),
-        ),
-    ]
+    ctypes_ns, abi_ns = results["ctypes on the Go library"], results["cffi ABI on the Go library"]
+    targets = []
+    for label in ("pygo-tools typed module", "typed module, `unchecked`"):
+        ours = results[label]
+        faster = all(o < min(c, a) for o, c, a in zip(ours, ctypes_ns, abi_ns))
+        targets += [
+            (
+                f"{label}: no-arg call within 1.7× of the floor",
+                ours[0] / floor_ns[0] <= 1.7,
+                f"{ours[0] / floor_ns[0]:.2f}×",
+            ),
+            (f"{label}: string round trip within 2.0×", ours[2] / floor_ns[2] <= 2.0, f"{ours[2] / floor_ns[2]:.2f}×"),
+            (
+                f"{label}: faster than ctypes and cffi ABI in every case",
+                faster,
+                ", ".join(f"{o:,.0f} vs {min(c, a):,.0f} ns" for o, c, a in zip(ours, ctypes_ns, abi_ns)),
+            ),
+        ]
     print("\n" + table(["target", "result", "measured"], [[t, verdict(m), v] for t, m, v in targets]))
 
 

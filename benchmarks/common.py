@@ -31,7 +31,9 @@ def build_project(out: Path, *args: str) -> Path:
     """``pygo-tools build`` of the benchmark project; returns the wheel."""
     result = subprocess.run(
         [sys.executable, "-m", "pygo_tools", "build", str(PROJECT), "--out", str(out), *args],
-        capture_output=True, text=True, env=env(),
+        capture_output=True,
+        text=True,
+        env=env(),
     )
     if result.returncode:
         sys.exit(f"building the benchmark project failed:\n{result.stderr[-3000:]}")
@@ -43,7 +45,18 @@ def install_project() -> Path:
     site = WORK / "site"
     wheel = build_project(WORK / "dist")
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--upgrade", "--target", str(site), str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--upgrade",
+            "--target",
+            str(site),
+            str(wheel),
+        ],
         check=True,
     )
     return site

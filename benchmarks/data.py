@@ -21,7 +21,11 @@ def native_go_mb_per_s() -> float:
     """Throughput of the same function under `go test -bench` (MB/s as Go prints it, 1e6 bytes)."""
     result = subprocess.run(
         [str(go_binary()), "test", "-run", "^$", "-bench", "BenchmarkSha256", "-benchtime", "8x", "-count", "5"],
-        cwd=PROJECT / "benchgo" / "go", capture_output=True, text=True, env=env(), check=True,
+        cwd=PROJECT / "benchgo" / "go",
+        capture_output=True,
+        text=True,
+        env=env(),
+        check=True,
     )
     speeds = sorted(float(m) for m in re.findall(r"([\d.]+) MB/s", result.stdout))
     return speeds[len(speeds) // 2]
@@ -39,16 +43,23 @@ def main() -> None:
     python = SIZE / median_seconds(lambda: hashlib.sha256(data).hexdigest(), 7) / 1e6
     native = native_go_mb_per_s()
     print(f"### Bulk data: SHA-256 of 64 MiB ({machine()})\n")
-    print(table(
-        ["path", "MB/s", "vs native Go"],
-        [
-            ["pygo-tools typed module (no copy)", f"{ours:,.0f}", f"{ours / native:.0%}"],
-            ["native Go (go test -bench)", f"{native:,.0f}", "100%"],
-            ["hashlib (OpenSSL)", f"{python:,.0f}", f"{python / native:.0%}"],
-        ],
-    ))
-    print("\n" + table(["target", "result", "measured"],
-                       [["≥ 95% of native Go throughput", verdict(ours / native >= 0.95), f"{ours / native:.0%}"]]))
+    print(
+        table(
+            ["path", "MB/s", "vs native Go"],
+            [
+                ["pygo-tools typed module (no copy)", f"{ours:,.0f}", f"{ours / native:.0%}"],
+                ["native Go (go test -bench)", f"{native:,.0f}", "100%"],
+                ["hashlib (OpenSSL)", f"{python:,.0f}", f"{python / native:.0%}"],
+            ],
+        )
+    )
+    print(
+        "\n"
+        + table(
+            ["target", "result", "measured"],
+            [["≥ 95% of native Go throughput", verdict(ours / native >= 0.95), f"{ours / native:.0%}"]],
+        )
+    )
 
     def one_thread() -> None:
         api.Sha256(data)
@@ -65,13 +76,22 @@ def main() -> None:
     parallel = median_seconds(two_threads, 5)
     speedup = sequential / parallel
     print(f"\n### Threads: two SHA-256 of 64 MiB ({os.cpu_count()} cores)\n")
-    print(table(
-        ["how", "seconds", "speed-up"],
-        [["one thread, one after the other", f"{sequential:.3f}", "1.00×"],
-         ["two Python threads", f"{parallel:.3f}", f"{speedup:.2f}×"]],
-    ))
-    print("\n" + table(["target", "result", "measured"],
-                       [["≥ 1.8× with two threads on two free cores", verdict(speedup >= 1.8), f"{speedup:.2f}×"]]))
+    print(
+        table(
+            ["how", "seconds", "speed-up"],
+            [
+                ["one thread, one after the other", f"{sequential:.3f}", "1.00×"],
+                ["two Python threads", f"{parallel:.3f}", f"{speedup:.2f}×"],
+            ],
+        )
+    )
+    print(
+        "\n"
+        + table(
+            ["target", "result", "measured"],
+            [["≥ 1.8× with two threads on two free cores", verdict(speedup >= 1.8), f"{speedup:.2f}×"]],
+        )
+    )
 
     runs = 21
     environment = {**os.environ, "PYTHONPATH": str(site)}
@@ -82,11 +102,19 @@ def main() -> None:
     bare = median_seconds(lambda: start("pass"), runs)
     imported = median_seconds(lambda: start("from benchgo import api; api.Noop()"), runs)
     print(f"\n### Start-up (median of {runs} processes)\n")
-    print(table(
-        ["process", "ms", "added"],
-        [["python -c pass", f"{bare * 1000:.1f}", ""],
-         ["import the typed module, first call", f"{imported * 1000:.1f}", f"+{(imported - bare) * 1000:.1f} ms"]],
-    ))
+    print(
+        table(
+            ["process", "ms", "added"],
+            [
+                ["python -c pass", f"{bare * 1000:.1f}", ""],
+                [
+                    "import the typed module, first call",
+                    f"{imported * 1000:.1f}",
+                    f"+{(imported - bare) * 1000:.1f} ms",
+                ],
+            ],
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -103,6 +103,7 @@ panicked and GoError when it returned an error, and frees the C strings Go retur
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Union
 
 from {extension} import ffi, lib
@@ -120,11 +121,21 @@ class GoPanic(GoError):
     """A Go function panicked; Go recovered, and the process goes on."""
 
 
-def _check(err: Any) -> None:
-    if err[0] != ffi.NULL:
-        message = ffi.string(err[0]).decode("utf-8", "replace")
-        lib.free(err[0])
-        raise (GoPanic if message[:1] == "P" else GoError)(message[1:])
+class _Slot(threading.local):
+    """One C slot per thread where Go leaves a panic or error message (allocated once, not per call)."""
+
+    def __init__(self) -> None:
+        self.err = ffi.new("char **")
+
+
+_slot = _Slot()
+
+
+def _raise(err: Any) -> None:
+    message = ffi.string(err[0]).decode("utf-8", "replace")
+    lib.free(err[0])
+    err[0] = ffi.NULL
+    raise (GoPanic if message[:1] == "P" else GoError)(message[1:])
 
 
 def _take_str(pointer: Any, free: bool) -> str:
@@ -172,11 +183,25 @@ def render(config: Config, exports: list[dict[str, Any]]) -> tuple[str, str]:
         "class GoError(Exception): ...\nclass GoPanic(GoError): ...\n\n",
     ]
     for export in exports:
+        if export["name"] in config.unchecked:
+            export = {**export, "direct": True, "symbol": export["name"]}
+        if export.get("direct") and _needs_no_conversion(export):
+            # Nothing to convert or check: the cffi function itself is the fastest wrapper.
+            module.append(f"\n\n{export['name']} = lib.{export['symbol']}\n")
+            stub.append(f"def {_function(export, False)[0]}: ...\n")
+            continue
         signature, body = _function(export, export["name"] in config.borrowed)
         doc = export.get("doc") or f"Go's {export['name']}."
         module.append(f"\n\ndef {signature}:\n    {_docstring(doc)}\n{body}")
         stub.append(f"def {signature}: ...\n")
     return "".join(module), "".join(stub)
+
+
+def _needs_no_conversion(export: dict[str, Any]) -> bool:
+    numeric = INTEGERS | FLOATS
+    return all(p["type"] in numeric for p in export["params"] or []) and all(
+        r in numeric for r in export["results"] or []
+    )
 
 
 def _docstring(doc: str) -> str:
@@ -211,16 +236,24 @@ def _function(export: dict[str, Any], borrowed: bool) -> tuple[str, str]:
     arguments = [c.argument.format(n=name) for name, c in conversions]
     # A "direct" export uses C types of the user's preamble: it is called as it is, so a panic
     # in it is not recovered (see docs/writing-go.md).
-    check = [] if export.get("direct") else ["_check(err)"]
+    check = [] if export.get("direct") else ["if err[0]:", "    _raise(err)"]
     if check:
-        lines.append('err = ffi.new("char **")')
+        lines.append("err = _slot.err")
         arguments.append("err")
     call = f"lib.{export['symbol']}({', '.join(arguments)})"
     if not results:
         lines += [call, *check]
     else:
         lines += [f"result = {call}", *check]
-        if len(results) == 1:
+        go_result = (export["results"] or [""])[0]
+        if len(results) == 1 and go_result in ("*C.char", "string"):
+            # Inlined: a helper call would cost as much as the rest of the conversion.
+            lines += ["if not result:", '    return ""']
+            if borrowed and go_result == "*C.char":
+                lines.append('return ffi.string(result).decode("utf-8")')
+            else:
+                lines += ["try:", '    return ffi.string(result).decode("utf-8")', "finally:", "    lib.free(result)"]
+        elif len(results) == 1:
             lines.append("return " + results[0][1].format(v="result"))
         else:
             values = ", ".join(r[1].format(v=f"result.r{i}") for i, r in enumerate(results))

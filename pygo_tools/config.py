@@ -94,6 +94,16 @@ class Config:
             '["Version"]',
         ),
     )
+    unchecked: tuple[str, ...] = field(
+        default=(),
+        metadata=_doc(
+            "`//export` functions the generated wrapper calls directly, without the panic check: "
+            "about 300 ns faster per call, but a panic in them aborts the process. For hot, "
+            "trivial functions that cannot panic.",
+            "list of strings",
+            '["Add"]',
+        ),
+    )
     go_dir: str = field(
         default="",
         metadata=_doc(
@@ -318,8 +328,9 @@ def _check_values(prefix: str, config: Config) -> None:
         )
     if config.wrapper == config.extension:
         raise ConfigError(f"{prefix}wrapper: must differ from extension {config.extension!r}")
-    if config.borrowed and not config.wrapper:
-        raise ConfigError(f"{prefix}borrowed: only applies when 'wrapper' is set")
+    for key in ("borrowed", "unchecked"):
+        if getattr(config, key) and not config.wrapper:
+            raise ConfigError(f"{prefix}{key}: only applies when 'wrapper' is set")
     for index, signature in enumerate(config.signatures):
         if not signature.strip().endswith(";"):
             raise ConfigError(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -119,6 +121,38 @@ def build_go_library(
     return GoLibrary(path=output, header=header, target=target, exports=exports)
 
 
+def cache_dir() -> Path:
+    """pygo-tools' own cache: $PYGO_TOOLS_CACHE, else $XDG_CACHE_HOME/pygo-tools, else ~/.cache/pygo-tools."""
+    explicit = os.environ.get("PYGO_TOOLS_CACHE")
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pygo-tools"
+
+
+def generator_binary(go: GoToolchain) -> Path:
+    """gen/exports.go, compiled once per generator source and Go version, kept in the cache.
+
+    `go run` would recompile go/parser and friends on a cold Go cache (seconds) and relink on
+    a warm one, at every build.
+    """
+    source = GENERATOR.read_bytes()
+    key = hashlib.sha256(source + str(go.path).encode() + f"{go.version}".encode()).hexdigest()[:16]
+    binary = cache_dir() / f"exports-{key}{'.exe' if os.name == 'nt' else ''}"
+    if binary.is_file():
+        return binary
+    binary.parent.mkdir(parents=True, exist_ok=True)
+    partial = binary.with_name(f"{binary.name}.{os.getpid()}.tmp")
+    with log.step("build the exports generator (once)"):
+        # For this machine: no target GOOS/GOARCH, no user GOFLAGS, no cgo.
+        commands.run(
+            [str(go.path), "build", "-trimpath", "-o", str(partial), str(GENERATOR)],
+            cwd=binary.parent,
+            env={"GOOS": "", "GOARCH": "", "GOFLAGS": "", "GOTOOLCHAIN": "local", "CGO_ENABLED": "0"},
+        )
+    os.replace(partial, binary)  # atomic: parallel builds never see half a binary
+    return binary
+
+
 def generate_exports(
     config: Config, target: Target, go: GoToolchain, build_dir: Path
 ) -> tuple[tuple[dict[str, Any], ...], Path]:
@@ -127,17 +161,13 @@ def generate_exports(
     written into the user's source tree."""
     generated = build_dir / "pygo_exports.go"
     description = build_dir / "exports.json"
-    command = [str(go.path), "run", str(GENERATOR), "-dir", str(config.go_path), "-out", str(generated)]
+    command = [str(generator_binary(go)), "-dir", str(config.go_path), "-out", str(generated)]
     command += ["-json", str(description), "-goos", target.goos, "-goarch", target.goarch]
     if config.build_tags:
         command += ["-tags", ",".join(config.build_tags)]
     with log.step("go exports"):
-        # The generator runs on this machine: no target GOOS/GOARCH, no user GOFLAGS.
         commands.run(
-            command,
-            cwd=build_dir,
-            env={"GOOS": "", "GOARCH": "", "GOFLAGS": "", "GOTOOLCHAIN": "local", "CGO_ENABLED": "0"},
-            hint="fix the function named above, or remove its //export or //pygo:export comment",
+            command, cwd=build_dir, hint="fix the function named above, or remove its //export or //pygo:export comment"
         )
     exports = tuple(json.loads(description.read_text(encoding="utf-8")) or ())
     overlay = build_dir / "overlay.json"

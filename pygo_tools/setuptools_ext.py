@@ -183,11 +183,18 @@ def make_build_ext(config: Config, target: Target, base: type[_build_ext]) -> ty
 def write_wrapper(config: Config, library: GoLibrary, root: Path) -> None:
     """Write the typed module and its stub next to the package's other modules under ``root``."""
     names = {export["name"] for export in library.exports}
-    unknown = [name for name in config.borrowed if name not in names]
-    if unknown:
+    for key in ("borrowed", "unchecked"):
+        unknown = [name for name in getattr(config, key) if name not in names]
+        if unknown:
+            raise BuildError(
+                f"{config.source.name}: {key}: {', '.join(unknown)} is not a Go export",
+                hint="exports: " + (", ".join(sorted(names)) or "none"),
+            )
+    native = [e["name"] for e in library.exports if e["name"] in config.unchecked and e["native"]]
+    if native:
         raise BuildError(
-            f"{config.source.name}: borrowed: {', '.join(unknown)} is not a Go export",
-            hint="exports: " + (", ".join(sorted(names)) or "none"),
+            f"{config.source.name}: unchecked: {', '.join(native)} is //pygo:export; only //export "
+            "functions can be called without the generated check",
         )
     module, stub = render(config, list(library.exports))
     path = root.joinpath(*config.wrapper.split("."))

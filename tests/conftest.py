@@ -24,8 +24,9 @@ EXAMPLE = REPO / "example"
 @pytest.fixture(scope="session", autouse=True)
 def go_environment() -> Iterator[None]:
     """One GOCACHE for the whole session (and across CI steps); never touch the network."""
-    saved = {key: os.environ.get(key) for key in ("GOCACHE", "GOPROXY", "GOTOOLCHAIN", "GOFLAGS")}
+    saved = {key: os.environ.get(key) for key in ("GOCACHE", "GOPROXY", "GOTOOLCHAIN", "GOFLAGS", "PYGO_TOOLS_CACHE")}
     os.environ.setdefault("GOCACHE", str(REPO / ".cache" / "go-build"))
+    os.environ.setdefault("PYGO_TOOLS_CACHE", str(REPO / ".cache" / "pygo-tools"))
     os.environ["GOPROXY"] = "off"
     os.environ["GOTOOLCHAIN"] = "local"
     os.environ.pop("GOFLAGS", None)

@@ -77,6 +77,10 @@ def test_errors_and_panics_become_exceptions_and_the_process_lives(
     assert call(python, tmp_path, code).splitlines() == [f"{exception} {message}", "hello after"]
 
 
+def test_unchecked_export_is_the_cffi_function_itself(python: Path, tmp_path: Path) -> None:
+    assert call(python, tmp_path, "from typed_pkg._native import lib\nprint(api.Scale is lib.Scale)") == "True"
+
+
 def test_go_panic_is_a_go_error(python: Path, tmp_path: Path) -> None:
     assert call(python, tmp_path, "print(issubclass(api.GoPanic, api.GoError))") == "True"
 

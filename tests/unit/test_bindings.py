@@ -125,6 +125,23 @@ EXPORTS = [
 ]
 
 
+def test_unchecked_numeric_export_is_the_cffi_function(tmp_path: Path) -> None:
+    config = write_config(tmp_path, wrapper="myproj.api", unchecked=["Add"])
+    add = {
+        "name": "Add",
+        "symbol": "pygo_Add",
+        "params": [{"name": "a", "type": "C.int"}, {"name": "b", "type": "C.int"}],
+        "results": ["C.int"],
+        "error": False,
+        "direct": False,
+        "native": False,
+        "doc": "",
+    }
+    module, stub = render(config, [add])
+    assert "\nAdd = lib.Add\n" in module
+    assert "def Add(a: int, b: int) -> int: ..." in stub
+
+
 def test_render_module_and_stub(tmp_path: Path) -> None:
     config = write_config(tmp_path, wrapper="myproj.api", borrowed=["Version"])
     module, stub = render(config, EXPORTS)
@@ -133,6 +150,9 @@ def test_render_module_and_stub(tmp_path: Path) -> None:
     assert "from myproj._native import ffi, lib" in module
     assert "def Hash(data: Buffer) -> str: ..." in stub
     assert "lib.pygo_Hash(ffi.from_buffer(data_view), data_view.nbytes, err)" in module
-    assert "return _take_str(result, free=False)" in module.split("def Version")[1].split("def Norm")[0]
+    version = module.split("def Version")[1].split("def Norm")[0]
+    assert 'return ffi.string(result).decode("utf-8")' in version and "lib.free" not in version, "borrowed"
+    hash_ = module.split("def Hash")[1].split("def Version")[0]
+    assert "lib.free(result)" in hash_, "owned results are freed"
     norm = module.split("def Norm")[1]
-    assert "lib.Norm(p)" in norm and "_check" not in norm, "direct exports are called as they are"
+    assert "lib.Norm(p)" in norm and "_raise" not in norm, "direct exports are called as they are"

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"fmt"
+	"errors"
 	"strconv"
 	"strings"
 )
@@ -22,7 +22,7 @@ func ParseSize(text string) (int, error) {
 	}
 	n, err := strconv.Atoi(text)
 	if err != nil || n < 0 {
-		return 0, fmt.Errorf("not a size: %q", text)
+		return 0, errors.New("not a size: " + strconv.Quote(text))
 	}
 	return n * multiplier, nil
 }

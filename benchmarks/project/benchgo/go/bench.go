@@ -35,3 +35,15 @@ func sha256Hex(data []byte) string {
 }
 
 func main() {}
+
+// The same three functions again, listed under "unchecked" in config.json: the typed module
+// calls them without the per-call panic check.
+
+//export NoopFast
+func NoopFast() {}
+
+//export AddFast
+func AddFast(a, b C.int) C.int { return a + b }
+
+//export EchoFast
+func EchoFast(s *C.char) *C.char { return C.CString(C.GoString(s)) }
