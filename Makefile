@@ -12,11 +12,12 @@ export GOFLAGS :=
 EXAMPLE_OUT := build/example-dist
 EXAMPLE_VENV := build/example-venv
 
-.PHONY: help venv example wheels docker-steps bench test unit lint clean
+.PHONY: help venv example wheels cli-wheels docker-steps bench test unit lint clean
 
 help:
 	@echo "make example  build the example wheel, install it in a fresh venv, call it"
 	@echo "make wheels   manylinux2014 wheels of the example for linux/amd64 and linux/arm64"
+	@echo "make cli-wheels  the example Go program as wheels for linux, macOS, Windows (amd64, arm64)"
 	@echo "make test     run the whole test suite (unit + real Go builds)"
 	@echo "make bench    benchmarks (tables on stdout; never part of make test)"
 	@echo "make unit     run the fast unit tests only"
@@ -41,6 +42,9 @@ example: venv
 wheels: venv
 	$(VENV)/bin/pygo-tools build example --out build/wheels --target linux/amd64 --target linux/arm64 --zig
 
+cli-wheels: venv
+	$(VENV)/bin/pygo-tools build example-cli --out build/cli-wheels --target all
+
 # What example/Dockerfile runs, without Docker. PROJECT and OUT may be overridden.
 docker-steps:
 	PROJECT=$(or $(PROJECT),$(CURDIR)/example) OUT=$(or $(OUT),$(CURDIR)/build/docker-out) \
@@ -64,4 +68,4 @@ lint: venv
 	$(VENV)/bin/mypy
 
 clean:
-	rm -rf $(VENV) build .cache example/build example/dist example/*.egg-info
+	rm -rf $(VENV) build .cache example/build example/dist example/*.egg-info example-cli/build example-cli/*.egg-info

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from . import __version__, log
-from .config import load_config, read_toml
+from .config import Config, load_config, read_toml
 from .errors import BuildError, PygoError
 from .setuptools_ext import check_buildable
 from .targets import TARGET_ENV, TARGETS, ZIG_ENV, Target, requested_targets
@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="OS/ARCH",
         dest="targets",
-        help="build for this Go target, e.g. linux/arm64; repeat for several "
+        help="build for this Go target, e.g. linux/arm64; repeat for several, or `all` "
         f"(default: $PYGO_TOOLS_TARGET, else this machine). Known: {', '.join(TARGETS)}",
     )
     build.add_argument(
@@ -75,20 +75,34 @@ def main(argv: list[str] | None = None) -> int:
             print(load_config(Path(args.project_dir)).describe())
             return 0
         project = Path(args.project_dir).resolve()
-        load_config(project)  # fail before any build on a bad configuration
+        config = load_config(project)  # fail before any build on a bad configuration
         if args.command == "develop":
             develop(project)
             return 0
         out = Path(args.out).resolve() if args.out else project / "dist"
-        targets = requested_targets(args.targets, args.zig)
+        targets = requested_targets(expand_all(args.targets, config), args.zig)
         for target in targets:
-            check_buildable(target)
+            check_buildable(target, config)
         for target in targets:
             print(build_wheel(project, out, target), flush=True)
         return 0
     except PygoError as error:
         log.info(f"pygo-tools: error: {error}")
         return error.exit_code
+
+
+def expand_all(names: list[str] | None, config: Config) -> list[str] | None:
+    """``all``: every target this project can be built for from here."""
+    if not names or "all" not in names:
+        return names
+    buildable = []
+    for name, target in TARGETS.items():
+        try:
+            check_buildable(target, config)
+            buildable.append(name)
+        except PygoError:
+            log.info(f"pygo-tools: all: skipping {name} (an extension for it must be built there)")
+    return [*dict.fromkeys([*(n for n in names if n != "all"), *buildable])]
 
 
 def develop(project: Path) -> None:

@@ -33,8 +33,34 @@ _LIBRARY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
 _FLOOR = re.compile(r"^3\.([0-9]+)$")
 
 
-def _doc(text: str, kind: str, example: str) -> dict[str, str]:
-    return {"doc": text, "kind": kind, "example": example}
+def _doc(text: str, kind: str, example: str, required: str = "") -> dict[str, str]:
+    return {"doc": text, "kind": kind, "example": example, "required": required}
+
+
+REQUIRED_WITHOUT_EXECUTABLES = "yes, unless `executables` is set"
+
+
+@dataclass(frozen=True)
+class Executable:
+    """A Go program shipped in the wheel, with a console command of the same name."""
+
+    name: str
+    path: str = "."
+    version_var: str = ""
+    ldflags: str = ""
+    tags: tuple[str, ...] = ()
+    cgo: bool = False
+
+
+EXECUTABLE_KEYS = {
+    "name": "string",
+    "path": "string",
+    "version_var": "string",
+    "ldflags": "string",
+    "tags": "list of strings",
+    "cgo": "boolean",
+}
+_PROGRAM = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
 
 @dataclass(frozen=True)
@@ -52,17 +78,36 @@ class Config:
         )
     )
     extension: str = field(
+        default="",
         metadata=_doc(
             "Module name of the cffi extension. Dotted (`myproj._native`) puts it inside the "
             "package (recommended); a plain name makes a top-level module, as pygo-tools 0.1.8 did.",
             "string",
             '"myproj._native"',
-        )
+            REQUIRED_WITHOUT_EXECUTABLES,
+        ),
     )
     library: str = field(
+        default="",
         metadata=_doc(
-            "Name of the Go shared library: `hello` builds `libhello.so` and `libhello.h`.", "string", '"hello"'
-        )
+            "Name of the Go shared library: `hello` builds `libhello.so` and `libhello.h`.",
+            "string",
+            '"hello"',
+            REQUIRED_WITHOUT_EXECUTABLES,
+        ),
+    )
+    executables: tuple[Executable, ...] = field(
+        default=(),
+        metadata=_doc(
+            "Go programs to ship in the wheel, beside or instead of the extension. Each table: "
+            "`name` (also the console command), `path` of its main package relative to the Go "
+            "directory (default `.`), `version_var` to stamp with the package version "
+            "(`-X main.version=...`), `ldflags`, `tags`, and `cgo` (default false: static, "
+            "pure Go). Each runs as `name`, `python -m <package>` (the first), "
+            "`<package>.binary_path()` and `<package>.run(args)`.",
+            "list of tables",
+            '[{"name": "hellocli", "path": "./cmd/hellocli", "version_var": "main.version"}]',
+        ),
     )
     signatures: tuple[str, ...] = field(
         default=(),
@@ -156,6 +201,10 @@ class Config:
     )
 
     @property
+    def has_extension(self) -> bool:
+        return bool(self.extension)
+
+    @property
     def package_dir(self) -> Path:
         return self.project_dir.joinpath(*self.package.split("."))
 
@@ -197,7 +246,7 @@ class Config:
             if item.name == "go_dir":
                 value = value or self.go_path.relative_to(self.project_dir).as_posix()
             if isinstance(value, tuple):
-                value = list(value)
+                value = [v.name if isinstance(v, Executable) else v for v in value]
             lines.append(f"  {item.name} = {value!r}")
         return "\n".join(lines)
 
@@ -264,7 +313,8 @@ def validate(data: Any, *, source: Path, project_dir: Path, where: str = "") -> 
     values: dict[str, Any] = {}
     for name, item in known.items():
         if name not in data:
-            if item.default is MISSING:
+            required = item.metadata["required"] == REQUIRED_WITHOUT_EXECUTABLES and not data.get("executables")
+            if item.default is MISSING or required:
                 raise ConfigError(
                     f"{prefix}missing required key {name!r}",
                     hint=f"for example {name} = {item.metadata['example']}",
@@ -277,6 +327,8 @@ def validate(data: Any, *, source: Path, project_dir: Path, where: str = "") -> 
 
 
 def _check_type(prefix: str, name: str, kind: str, value: Any) -> Any:
+    if kind == "list of tables":
+        return _check_executables(prefix, name, value)
     if kind == "string":
         if not isinstance(value, str):
             raise ConfigError(f"{prefix}{name}: expected a string, got {_describe(value)}")
@@ -291,6 +343,38 @@ def _check_type(prefix: str, name: str, kind: str, value: Any) -> Any:
         if not isinstance(entry, str):
             raise ConfigError(f"{prefix}{name}[{index}]: expected a string, got {_describe(entry)}")
     return tuple(value)
+
+
+def _check_executables(prefix: str, name: str, value: Any) -> tuple[Executable, ...]:
+    if not isinstance(value, list):
+        raise ConfigError(f"{prefix}{name}: expected a list of tables, got {_describe(value)}")
+    programs = []
+    for index, entry in enumerate(value):
+        where = f"{name}[{index}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{prefix}{where}: expected a table, got {_describe(entry)}")
+        for key in entry:
+            if key not in EXECUTABLE_KEYS:
+                close = difflib.get_close_matches(key, list(EXECUTABLE_KEYS), n=1)
+                raise ConfigError(
+                    f"{prefix}{where}: unknown key {key!r}" + (f"; did you mean {close[0]!r}?" if close else ""),
+                    hint=None if close else "known keys: " + ", ".join(EXECUTABLE_KEYS),
+                )
+        if "name" not in entry:
+            raise ConfigError(f"{prefix}{where}: missing required key 'name'", hint='for example "name": "hellocli"')
+        fields_ = {
+            key: _check_type(prefix, f"{where}.{key}", kind, entry[key])
+            for key, kind in EXECUTABLE_KEYS.items()
+            if key in entry
+        }
+        if not _PROGRAM.match(fields_["name"]):
+            raise ConfigError(f"{prefix}{where}.name: {fields_['name']!r} is not a usable command name")
+        programs.append(Executable(**fields_))
+    names = [p.name for p in programs]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ConfigError(f"{prefix}{name}: {', '.join(duplicates)} is listed twice")
+    return tuple(programs)
 
 
 def _describe(value: Any) -> str:
@@ -309,6 +393,14 @@ def _describe(value: Any) -> str:
 def _check_values(prefix: str, config: Config) -> None:
     if not _DOTTED.match(config.package):
         raise ConfigError(f"{prefix}package: {config.package!r} is not a Python package name")
+    if bool(config.extension) != bool(config.library):
+        missing = "library" if config.extension else "extension"
+        raise ConfigError(f"{prefix}missing required key {missing!r}: 'extension' and 'library' go together")
+    if not config.extension:
+        for key in ("signatures", "wrapper", "borrowed", "unchecked"):
+            if getattr(config, key):
+                raise ConfigError(f"{prefix}{key}: only applies with an 'extension'")
+        return
     if not _DOTTED.match(config.extension):
         raise ConfigError(f"{prefix}extension: {config.extension!r} is not a Python module name")
     if "." in config.extension and not config.extension.startswith(config.package + "."):

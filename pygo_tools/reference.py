@@ -35,7 +35,8 @@ def _default(value: object) -> str:
 
 def config_reference() -> str:
     rows = [
-        f"| `{item.name}` | {item.metadata['kind']} | {'yes' if item.default is MISSING else 'no'} | "
+        f"| `{item.name}` | {item.metadata['kind']} | "
+        f"{item.metadata['required'] or ('yes' if item.default is MISSING else 'no')} | "
         f"{_default(item.default)} | {item.metadata['doc']} | `{item.metadata['example']}` |"
         for item in CONFIG_FIELDS
     ]

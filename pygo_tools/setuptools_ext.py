@@ -15,6 +15,7 @@ from setuptools.command.bdist_wheel import bdist_wheel as _bdist_wheel
 from setuptools.command.build_ext import build_ext as _build_ext
 from setuptools.command.egg_info import egg_info as _egg_info
 from setuptools.command.sdist import sdist as _sdist
+from setuptools.dist import Distribution
 
 from . import log
 from .bindings import render
@@ -22,9 +23,10 @@ from .config import Config, load_config
 from .errors import BuildError, PygoError
 from .extension import configure_extension, placeholder_extension, without_absolute_rpaths, write_cffi_source
 from .golib import GoLibrary, build_go_library, go_source_files
+from .programs import build_programs, console_scripts, tag_program_wheel, write_program_modules
 from .repair import repair_wheel
 from .targets import TARGET_ENV, Target, requested_targets
-from .toolchain import find_go, find_zig
+from .toolchain import GoToolchain, find_go, find_zig
 from .verify import check_built_extension, check_wheel
 
 CFFI_REQUIREMENT = "cffi>=1.15"
@@ -44,14 +46,16 @@ def setup(*, config_path: str | None = None, cffi: str = CFFI_REQUIREMENT, **kwa
         config = load_config(project_dir)
         targets = requested_targets()
         for target in targets:
-            check_buildable(target)
+            check_buildable(target, config)
     except PygoError as error:
         _exit_with(error)
     return _setuptools_setup(**setup_arguments(config, targets, cffi, kwargs))
 
 
-def check_buildable(target: Target) -> None:
-    """Extensions cross-compile between Linux targets; other systems build on themselves."""
+def check_buildable(target: Target, config: Config) -> None:
+    """Extensions cross-compile between Linux targets; pure Go programs build for every target."""
+    if not config.has_extension:
+        return
     if not target.host and (target.goos != "linux" or sys.platform != "linux"):
         raise BuildError(
             f"cannot build the extension for {target.name} on this machine",
@@ -72,15 +76,21 @@ def setup_arguments(
     cmdclass = dict(kwargs.pop("cmdclass", {}))
     cmdclass["build_ext"] = make_build_ext(config, target, cmdclass.get("build_ext", _build_ext))
     cmdclass["bdist_wheel"] = make_bdist_wheel(config, targets, cmdclass.get("bdist_wheel", _bdist_wheel))
-    cmdclass["egg_info"] = make_egg_info(cffi_requirement, cmdclass.get("egg_info", _egg_info))
+    cmdclass["egg_info"] = make_egg_info(config, cffi_requirement, cmdclass.get("egg_info", _egg_info))
     cmdclass["sdist"] = make_sdist(config, cmdclass.get("sdist", _sdist))
     options = {key: dict(value) for key, value in kwargs.pop("options", {}).items()}
-    options.setdefault("bdist_wheel", {}).setdefault("py_limited_api", config.limited_api_tag)
+    options.setdefault("bdist_wheel", {})
+    if config.has_extension:
+        options["bdist_wheel"].setdefault("py_limited_api", config.limited_api_tag)
     # One build directory per target, so targets never share objects or extensions.
     options.setdefault("build", {}).setdefault("build_base", os.path.join("build", target.slug))
     if not target.host:
         options["bdist_wheel"]["plat_name"] = target.unrepaired_platform_tag
-    ext_modules = [*kwargs.pop("ext_modules", []), placeholder_extension(config)]
+    ext_modules = list(kwargs.pop("ext_modules", []))
+    if config.has_extension:
+        ext_modules.append(placeholder_extension(config))
+    else:
+        kwargs["distclass"] = PlatformDistribution  # programs only: still a platform wheel
     # The Go sources are in the sdist (so SOURCES.txt lists them) but never in the wheel.
     if config.go_path.is_relative_to(config.package_dir):
         excluded = {key: list(value) for key, value in kwargs.pop("exclude_package_data", {}).items()}
@@ -96,6 +106,14 @@ def setup_arguments(
     }
 
 
+class PlatformDistribution(Distribution):  # type: ignore[misc]
+    """A distribution whose wheel is platform-specific although it has no extension module:
+    it carries Go programs (and makes setuptools run build_ext, which builds them)."""
+
+    def has_ext_modules(self) -> bool:
+        return True
+
+
 def make_sdist(config: Config, base: type[_sdist]) -> type[_sdist]:
     """An ``sdist`` that carries what a build from it needs: the Go module and the config."""
 
@@ -109,19 +127,31 @@ def make_sdist(config: Config, base: type[_sdist]) -> type[_sdist]:
     return sdist
 
 
-def make_egg_info(cffi_requirement: str, base: type[_egg_info]) -> type[_egg_info]:
-    """An ``egg_info`` (which writes the metadata of every route) that keeps cffi required.
+def make_egg_info(config: Config, cffi_requirement: str, base: type[_egg_info]) -> type[_egg_info]:
+    """An ``egg_info`` (which writes the metadata of every route) that keeps cffi required and
+    the programs' console commands declared.
 
-    A ``[project]`` table in pyproject.toml replaces ``install_requires`` after ``setup()``
-    received it, which is how pygo-tools 0.1.8 lost cffi under pip; so it is added here.
+    A ``[project]`` table in pyproject.toml replaces ``install_requires`` and ``entry_points``
+    after ``setup()`` received them (which is how pygo-tools 0.1.8 lost cffi under pip), so
+    they are added here.
     """
 
     class egg_info(base):  # type: ignore[misc]
         def run(self) -> None:
-            require(self.distribution, cffi_requirement)
+            if config.has_extension:
+                require(self.distribution, cffi_requirement)
+            if config.executables:
+                add_console_scripts(self.distribution, console_scripts(config))
             base.run(self)
 
     return egg_info
+
+
+def add_console_scripts(dist: Any, scripts: list[str]) -> None:
+    entry_points = {key: list(value) for key, value in (dist.entry_points or {}).items()}
+    current = entry_points.setdefault("console_scripts", [])
+    current.extend(script for script in scripts if script not in current)
+    dist.entry_points = entry_points
 
 
 def require(dist: Any, requirement: str) -> None:
@@ -145,16 +175,29 @@ def make_build_ext(config: Config, target: Target, base: type[_build_ext]) -> ty
         cc: list[str] | None = None
 
         def _build_go_extension(self) -> None:
+            go = self._resolve_toolchains()
+            root = config.project_dir if self.inplace else Path(self.build_lib).resolve()
+            if config.has_extension:
+                self._build_extension(go, root)
+            if config.executables:
+                package_root = root.joinpath(*config.package.split("."))
+                build_programs(config, target, go, package_root / "bin", self.distribution.get_version())
+                write_program_modules(config, package_root)
+
+        def _resolve_toolchains(self) -> GoToolchain:
             with log.step("config"):
                 log.info(config.describe())
                 compiler = f" (zig cc -target {target.zig_target})" if target.uses_zig else ""
                 log.info(f"target: {target.name}{compiler}")
                 go = find_go(config)
                 log.info(f"toolchain: {go.describe()}")
-                if target.uses_zig:
+                if target.uses_zig and (config.has_extension or any(p.cgo for p in config.executables)):
                     zig = find_zig()
                     log.info(f"C compiler: zig {zig.version} (ziglang package)")
                     self.cc = zig.cc(target)
+            return go
+
+        def _build_extension(self, go: GoToolchain, root: Path) -> None:
             work = Path(self.build_temp).resolve() / "pygo"
             library = build_go_library(config, target, go, work / "go", cc=shlex.join(self.cc) if self.cc else None)
             ext = next(e for e in self.extensions if e.name == config.extension)
@@ -163,7 +206,6 @@ def make_build_ext(config: Config, target: Target, base: type[_build_ext]) -> ty
                 base.run(self)
             built = Path(self.get_ext_fullpath(ext.name))
             check_built_extension(built, library)
-            root = config.project_dir if self.inplace else Path(self.build_lib)
             destination = root / config.library_subdir
             destination.mkdir(parents=True, exist_ok=True)
             shutil.copy2(library.path, destination / library.path.name)
@@ -217,8 +259,12 @@ def make_bdist_wheel(config: Config, targets: list[Target], base: type[_bdist_wh
             wheel = Path(self.distribution.dist_files[-1][2])
             try:
                 check_wheel(wheel, config)
-                with log.step("repair wheel"):
-                    repaired = repair_wheel(wheel, targets[0], Path(self.dist_dir))
+                if config.has_extension:
+                    with log.step("repair wheel"):
+                        repaired = repair_wheel(wheel, targets[0], Path(self.dist_dir))
+                else:
+                    with log.step("tag wheel"):
+                        repaired = tag_program_wheel(wheel, targets[0], config)
             except BaseException as error:
                 # Never leave an unchecked or unrepaired wheel behind in dist/.
                 wheel.unlink(missing_ok=True)
@@ -228,6 +274,11 @@ def make_bdist_wheel(config: Config, targets: list[Target], base: type[_bdist_wh
             log.info(f"pygo-tools: wrote {repaired}")
             for other in targets[1:]:
                 self._build_in_child(other)
+
+        def get_tag(self) -> tuple[str, str, str]:
+            tag: tuple[str, str, str] = base.get_tag(self)
+            # Programs only: any Python 3 can run them; tag_program_wheel sets the platform.
+            return tag if config.has_extension else ("py3", "none", tag[2])
 
         def _build_in_child(self, target: Target) -> None:
             script = os.path.abspath(self.distribution.script_name or "setup.py")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 from .config import Config
 from .errors import BuildError
 from .golib import GoLibrary
-from .wheelfile import read_wheel
+from .wheelfile import WheelContents, read_wheel
 
 
 def elf_runpath(path: Path) -> list[str]:
@@ -58,8 +59,24 @@ def check_built_extension(extension: Path, library: GoLibrary) -> None:
 
 
 def check_wheel(wheel: Path, config: Config) -> None:
-    """The wheel holds the extension and the Go library, RECORD is complete, cffi is required."""
+    """RECORD is complete, no Go sources shipped; with an extension, it and the Go library are
+    there and cffi is required; with programs, each is there and executable."""
     contents = read_wheel(wheel)
+    if config.has_extension:
+        _check_extension_files(wheel, contents, config)
+    if config.executables:
+        _check_programs(wheel, config)
+    if contents.unrecorded():
+        raise BuildError(f"{wheel.name}: RECORD does not list {', '.join(contents.unrecorded())}")
+    shipped_go = [n for n in contents.names if n.endswith(".go") or n.endswith("/go.mod")]
+    if shipped_go:
+        raise BuildError(
+            f"{wheel.name}: Go sources were packaged: {', '.join(shipped_go[:3])}",
+            hint="Go code is compiled into the library; exclude it from package_data",
+        )
+
+
+def _check_extension_files(wheel: Path, contents: WheelContents, config: Config) -> None:
     extension_prefix = config.extension.replace(".", "/") + "."
     if not any(n.startswith(extension_prefix) and ".abi3." in n for n in contents.names):
         raise BuildError(f"{wheel.name}: the abi3 extension {config.extension} is missing")
@@ -68,13 +85,17 @@ def check_wheel(wheel: Path, config: Config) -> None:
         raise BuildError(f"{wheel.name}: the Go library {library_prefix}* is missing")
     if config.wrapper and config.wrapper.replace(".", "/") + ".py" not in contents.names:
         raise BuildError(f"{wheel.name}: the typed module {config.wrapper} is missing")
-    if contents.unrecorded():
-        raise BuildError(f"{wheel.name}: RECORD does not list {', '.join(contents.unrecorded())}")
     if not any(r.split(";")[0].replace(" ", "").lower().startswith("cffi") for r in contents.requires_dist):
         raise BuildError(f"{wheel.name}: METADATA does not require cffi")
-    shipped_go = [n for n in contents.names if n.endswith(".go") or n.endswith("/go.mod")]
-    if shipped_go:
-        raise BuildError(
-            f"{wheel.name}: Go sources were packaged: {', '.join(shipped_go[:3])}",
-            hint="Go code is compiled into the library; exclude it from package_data",
-        )
+
+
+def _check_programs(wheel: Path, config: Config) -> None:
+    prefix = "/".join([*config.package.split("."), "bin"]) + "/"
+    with zipfile.ZipFile(wheel) as archive:
+        modes = {i.filename: i.external_attr >> 16 for i in archive.infolist() if i.filename.startswith(prefix)}
+    for program in config.executables:
+        found = [name for name in modes if name.split("/")[-1] in (program.name, program.name + ".exe")]
+        if not found:
+            raise BuildError(f"{wheel.name}: the program {program.name} is missing from {prefix}")
+        if not found[0].endswith(".exe") and not modes[found[0]] & 0o111:
+            raise BuildError(f"{wheel.name}: {found[0]} is not executable")

@@ -180,3 +180,12 @@ def test_pygo_tools_018_backend_project_builds_unchanged(wheelhouse: Path, tmp_p
     run = run_python(python, "-c", "import legacy_toml as m; print(m.shout('go'), m.square(12))", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["GO!", "144"]
+
+
+def test_program_project_through_pip_gives_a_working_command(wheelhouse: Path, tmp_path: Path) -> None:
+    wheel = pip_wheel(copy_project(REPO / "example-cli", tmp_path), tmp_path / "out", wheelhouse)
+    assert "-py3-none-manylinux2014_x86_64." in wheel.name
+    python = make_venv(tmp_path / "venv")
+    pip_install(python, str(wheel))
+    result = subprocess.run([str(python.parent / "hellocli"), "Pip"], capture_output=True, text=True, env=clean_env())
+    assert result.stdout == "Hello, Pip!\n"

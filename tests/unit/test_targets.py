@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import platform
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -77,17 +78,23 @@ def test_manylinux_floor_for_zig_builds() -> None:
     assert TARGETS["darwin/arm64"].manylinux_floor is None
 
 
-def test_cross_to_another_os_is_refused_with_a_hint() -> None:
+def test_extensions_cross_only_between_linux_targets_programs_anywhere(tmp_path: Path) -> None:
+    from conftest import write_config
     from pygo_tools.errors import BuildError
     from pygo_tools.setuptools_ext import check_buildable
 
     if sys.platform != "linux":
         pytest.skip("the message is about building from Linux")
+    extension = write_config(tmp_path)
     with pytest.raises(
         BuildError, match=r"cannot build the extension for darwin/arm64 on this machine\n  hint: .*on darwin"
     ):
-        check_buildable(TARGETS["darwin/arm64"])
-    check_buildable(TARGETS["linux/arm64"])  # no error
+        check_buildable(TARGETS["darwin/arm64"], extension)
+    check_buildable(TARGETS["linux/arm64"], extension)  # no error
+    (tmp_path / "config.json").unlink()
+    programs = write_config(tmp_path, extension="", library="", signatures=[], executables=[{"name": "tool"}])
+    check_buildable(TARGETS["darwin/arm64"], programs)
+    check_buildable(TARGETS["windows/amd64"], programs)
 
 
 def test_zig_missing_says_which_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,3 @@
+module example.com/hellocli
+
+go 1.21
