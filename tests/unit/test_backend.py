@@ -43,6 +43,8 @@ def test_ziglang_is_required_only_for_zig_builds(project: Path, monkeypatch: pyt
     assert pep517.extra_requirements(None) == []
     assert pep517.extra_requirements({"target": "linux/arm64"}) == ["ziglang>=0.13"]
     assert pep517.extra_requirements({"zig": "1"}) == ["ziglang>=0.13"]
+    (project / "config.json").write_text(json.dumps({"package": "p", "executables": [{"name": "tool"}]}))
+    assert pep517.extra_requirements({"target": "linux/arm64"}) == [], "pure Go programs need no C compiler"
 
 
 def test_target_setting_is_visible_during_the_hook_only(project: Path) -> None:
