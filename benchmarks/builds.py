@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import REPO, WORK, env, go_binary, machine, median_seconds, table, verdict
+from common import REPO, WORK, env, go_binary, machine, median_seconds, table, targets
 
 EXAMPLE = REPO / "example"
 SIGNATURES = [
@@ -207,18 +207,11 @@ def main() -> None:
     ]
     print(f"### Build time of the example, seconds ({machine()})\n")
     print(table(["build", "pygo-tools", "raw go build + cc", "pygo-tools overhead", "pygo-tools 0.1.8"], rows))
+    overhead = ours_clean / raw_clean - 1
     print(
-        "\n"
-        + table(
-            ["target", "result", "measured"],
-            [
-                [
-                    "overhead over the raw tools < 20% (clean build)",
-                    verdict(ours_clean / raw_clean - 1 < 0.2),
-                    f"{ours_clean / raw_clean - 1:+.0%}",
-                ],
-                ["no-change rebuild < 2 s", verdict(ours_warm < 2), f"{ours_warm:.1f} s"],
-            ],
+        targets(
+            ("overhead over the raw tools < 20% (clean build)", overhead < 0.2, f"{overhead:+.0%}"),
+            ("no-change rebuild < 2 s", ours_warm < 2, f"{ours_warm:.1f} s"),
         )
     )
 
@@ -233,15 +226,7 @@ def main() -> None:
     print("\n### Wheel size of the example, MB\n")
     print(table(["build", "wheel", "MB"], sizes))
     largest = max(ours_wheel.stat().st_size, arm_wheel.stat().st_size) / 1e6
-    print(
-        "\n"
-        + table(
-            ["target", "result", "measured"],
-            [
-                ["wheel under 0.8 MB (stripping on by default)", verdict(largest < 0.8), f"largest {largest:.2f} MB"],
-            ],
-        )
-    )
+    print(targets(("wheel under 0.8 MB (stripping on by default)", largest < 0.8, f"largest {largest:.2f} MB")))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import PROJECT, env, go_binary, install_project, machine, per_call_ns, table, verdict
+from common import PROJECT, env, go_binary, install_project, machine, per_call_ns, table, targets
 
 C_FLOOR = """
 #include <stdlib.h>
@@ -138,11 +138,11 @@ def main() -> None:
     print("Median time per call; in brackets, the ratio to plain C through cffi API mode.\n")
     print(table(["path", "no arguments", "two ints", "string in, string out (freed)"], rows))
     ctypes_ns, abi_ns = results["ctypes on the Go library"], results["cffi ABI on the Go library"]
-    targets = []
+    goals: list[tuple[str, bool, str]] = []
     for label in ("pygo-tools typed module", "typed module, `unchecked`"):
         ours = results[label]
         faster = all(o < min(c, a) for o, c, a in zip(ours, ctypes_ns, abi_ns))
-        targets += [
+        goals += [
             (
                 f"{label}: no-arg call within 1.7× of the floor",
                 ours[0] / floor_ns[0] <= 1.7,
@@ -155,7 +155,7 @@ def main() -> None:
                 ", ".join(f"{o:,.0f} vs {min(c, a):,.0f} ns" for o, c, a in zip(ours, ctypes_ns, abi_ns)),
             ),
         ]
-    print("\n" + table(["target", "result", "measured"], [[t, verdict(m), v] for t, m, v in targets]))
+    print(targets(*goals))
 
 
 if __name__ == "__main__":

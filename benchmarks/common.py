@@ -89,3 +89,10 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 def verdict(met: bool) -> str:
     return "met" if met else "**missed**"
+
+
+def targets(*rows: tuple[str, bool, str]) -> str:
+    """The "target / result / measured" table that closes each benchmark."""
+    return "\n" + table(
+        ["target", "result", "measured"], [[name, verdict(met), measured] for name, met, measured in rows]
+    )

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 
-from common import PROJECT, env, go_binary, install_project, machine, median_seconds, table, verdict
+from common import PROJECT, env, go_binary, install_project, machine, median_seconds, table, targets
 
 MIB = 1 << 20
 SIZE = 64 * MIB
@@ -53,13 +53,7 @@ def main() -> None:
             ],
         )
     )
-    print(
-        "\n"
-        + table(
-            ["target", "result", "measured"],
-            [["≥ 95% of native Go throughput", verdict(ours / native >= 0.95), f"{ours / native:.0%}"]],
-        )
-    )
+    print(targets(("≥ 95% of native Go throughput", ours / native >= 0.95, f"{ours / native:.0%}")))
 
     def one_thread() -> None:
         api.Sha256(data)
@@ -85,13 +79,7 @@ def main() -> None:
             ],
         )
     )
-    print(
-        "\n"
-        + table(
-            ["target", "result", "measured"],
-            [["≥ 1.8× with two threads on two free cores", verdict(speedup >= 1.8), f"{speedup:.2f}×"]],
-        )
-    )
+    print(targets(("≥ 1.8× with two threads on two free cores", speedup >= 1.8, f"{speedup:.2f}×")))
 
     runs = 21
     environment = {**os.environ, "PYTHONPATH": str(site)}
