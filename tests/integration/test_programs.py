@@ -167,3 +167,20 @@ def test_program_wheels_are_reproducible(tmp_path: Path) -> None:
         built.append([Path(p) for p in result.stdout.split()])
     for first, second in zip(*built):
         assert first.name == second.name and first.read_bytes() == second.read_bytes()
+
+
+def test_cgo_program_builds_through_zig_and_runs(tmp_path: Path) -> None:
+    from conftest import PROJECTS
+
+    project = copy_project(PROJECTS / "cgo_program", tmp_path)
+    result = run_build(project, tmp_path / "out", "--target", "linux/amd64", "--target", "linux/arm64", "--zig")
+    assert result.returncode == 0, result.stderr[-3000:]
+    amd64, arm64 = (Path(p) for p in result.stdout.split())
+    # cgo links glibc: manylinux2014 (zig pins glibc 2.17), and no musllinux tag.
+    assert amd64.name == "cgo_tool-0.5.0-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl"
+    assert arm64.name == "cgo_tool-0.5.0-py3-none-manylinux2014_aarch64.manylinux_2_17_aarch64.whl"
+    assert "zig cc -target aarch64-linux-gnu.2.17" in result.stderr
+    python = make_venv(tmp_path / "venv")
+    pip_install(python, str(amd64))
+    run = subprocess.run([str(python.parent / "cgotool"), "hello"], capture_output=True, text=True, env=clean_env())
+    assert run.stdout.startswith("cgotool 0.5.0: strlen=5 glibc=2."), run.stdout + run.stderr

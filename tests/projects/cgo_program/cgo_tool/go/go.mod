@@ -1,0 +1,3 @@
+module cgotool
+
+go 1.21
