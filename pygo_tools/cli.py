@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from . import __version__, log
+from . import __version__, commands, log
 from .config import Config, load_config, read_toml
 from .errors import BuildError, PygoError
 from .setuptools_ext import check_buildable
@@ -106,8 +106,6 @@ def expand_all(names: list[str] | None, config: Config) -> list[str] | None:
 
 
 def develop(project: Path) -> None:
-    from . import commands
-
     with log.step(f"editable install of {project.name}"):
         commands.run(
             [sys.executable, "-m", "pip", "install", "--no-build-isolation", "-e", str(project)],

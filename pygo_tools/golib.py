@@ -13,6 +13,7 @@ from typing import Any
 
 from . import commands, log
 from .config import Config
+from .declarations import declared_functions
 from .errors import BuildError, ConfigError
 from .targets import Target
 from .toolchain import GoToolchain
@@ -183,8 +184,6 @@ def exported_functions(header_text: str) -> list[str]:
 
 def check_exports(config: Config, header: Path) -> None:
     """Fail the build, naming the symbol, when a declared function is not exported by Go."""
-    from .declarations import declared_functions
-
     exported = set(exported_functions(header.read_text(encoding="utf-8")))
     for index, name in declared_functions(config.signatures):
         if name not in exported and name not in C_LIBRARY_FUNCTIONS:
