@@ -14,7 +14,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from common import PROJECT, env, go_binary, install_project, machine, per_call_ns, table, targets
 
@@ -42,6 +44,21 @@ def c_floor(directory: Path) -> object:
     return _bench_c_floor
 
 
+def round_trip(
+    echo: Callable[[bytes], Any], to_bytes: Callable[[Any], bytes], free: Callable[[Any], object]
+) -> Callable[[], str]:
+    """The string case for every baseline, done the same way: encode, call, copy out, free."""
+
+    def call() -> str:
+        pointer = echo(TEXT.encode("utf-8"))
+        try:
+            return to_bytes(pointer).decode()
+        finally:
+            free(pointer)
+
+    return call
+
+
 def main() -> None:
     site = install_project()
     sys.path.insert(0, str(site))
@@ -53,21 +70,9 @@ def main() -> None:
         floor = c_floor(Path(temp))
         f_ffi, f_lib = floor.ffi, floor.lib
 
-        def floor_echo() -> str:
-            pointer = f_lib.echo(TEXT.encode("utf-8"))
-            try:
-                return f_ffi.string(pointer).decode()
-            finally:
-                f_lib.free(pointer)
-
         raw_ffi, raw = _native.ffi, _native.lib
-
-        def raw_echo() -> str:
-            pointer = raw.Echo(TEXT.encode("utf-8"))
-            try:
-                return raw_ffi.string(pointer).decode()
-            finally:
-                raw.free(pointer)
+        floor_echo = round_trip(f_lib.echo, f_ffi.string, f_lib.free)
+        raw_echo = round_trip(raw.Echo, raw_ffi.string, raw.free)
 
         go = ctypes.CDLL(str(library))
         libc = ctypes.CDLL(None)
@@ -76,13 +81,7 @@ def main() -> None:
         go.Echo.argtypes = [ctypes.c_char_p]
         go.Echo.restype = ctypes.c_void_p
         libc.free.argtypes = [ctypes.c_void_p]
-
-        def ctypes_echo() -> str:
-            pointer = go.Echo(TEXT.encode("utf-8"))
-            try:
-                return ctypes.string_at(pointer).decode()
-            finally:
-                libc.free(pointer)
+        ctypes_echo = round_trip(go.Echo, ctypes.string_at, libc.free)
 
         import cffi
 
@@ -90,13 +89,7 @@ def main() -> None:
         abi_ffi.cdef("void Noop(void); int Add(int a, int b); char *Echo(char *s); void free(void *);")
         abi = abi_ffi.dlopen(str(library))
         abi_libc = abi_ffi.dlopen(None)
-
-        def abi_echo() -> str:
-            pointer = abi.Echo(TEXT.encode("utf-8"))
-            try:
-                return abi_ffi.string(pointer).decode()
-            finally:
-                abi_libc.free(pointer)
+        abi_echo = round_trip(abi.Echo, abi_ffi.string, abi_libc.free)
 
         executable = Path(temp) / "benchcli"
         subprocess.run(

@@ -110,6 +110,10 @@ from {extension} import ffi, lib
 
 Buffer = Union[bytes, bytearray, memoryview]
 
+# Bound once: a global name is cheaper to look up than an attribute of lib at every call.
+_string = ffi.string
+_free = lib.free
+
 __all__ = ["GoError", "GoPanic"{names}]
 
 
@@ -192,7 +196,8 @@ def render(config: Config, exports: list[dict[str, Any]]) -> tuple[str, str]:
             continue
         signature, body = _function(export, export["name"] in config.borrowed)
         doc = export.get("doc") or f"Go's {export['name']}."
-        module.append(f"\n\ndef {signature}:\n    {_docstring(doc)}\n{body}")
+        bound = f"_c_{export['symbol']} = lib.{export['symbol']}\n\n\n"
+        module.append(f"\n\n{bound}def {signature}:\n    {_docstring(doc)}\n{body}")
         stub.append(f"def {signature}: ...\n")
     return "".join(module), "".join(stub)
 
@@ -240,7 +245,7 @@ def _function(export: dict[str, Any], borrowed: bool) -> tuple[str, str]:
     if check:
         lines.append("err = _slot.err")
         arguments.append("err")
-    call = f"lib.{export['symbol']}({', '.join(arguments)})"
+    call = f"_c_{export['symbol']}({', '.join(arguments)})"
     if not results:
         lines += [call, *check]
     else:
@@ -250,9 +255,9 @@ def _function(export: dict[str, Any], borrowed: bool) -> tuple[str, str]:
             # Inlined: a helper call would cost as much as the rest of the conversion.
             lines += ["if not result:", '    return ""']
             if borrowed and go_result == "*C.char":
-                lines.append('return ffi.string(result).decode("utf-8")')
+                lines.append('return _string(result).decode("utf-8")')
             else:
-                lines += ["try:", '    return ffi.string(result).decode("utf-8")', "finally:", "    lib.free(result)"]
+                lines += ["try:", '    return _string(result).decode("utf-8")', "finally:", "    _free(result)"]
         elif len(results) == 1:
             lines.append("return " + results[0][1].format(v="result"))
         else:

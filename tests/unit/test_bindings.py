@@ -149,10 +149,11 @@ def test_render_module_and_stub(tmp_path: Path) -> None:
     ast.parse(stub)
     assert "from myproj._native import ffi, lib" in module
     assert "def Hash(data: Buffer) -> str: ..." in stub
-    assert "lib.pygo_Hash(ffi.from_buffer(data_view), data_view.nbytes, err)" in module
+    assert "_c_pygo_Hash = lib.pygo_Hash" in module
+    assert "_c_pygo_Hash(ffi.from_buffer(data_view), data_view.nbytes, err)" in module
     version = module.split("def Version")[1].split("def Norm")[0]
-    assert 'return ffi.string(result).decode("utf-8")' in version and "lib.free" not in version, "borrowed"
+    assert 'return _string(result).decode("utf-8")' in version and "_free" not in version, "borrowed"
     hash_ = module.split("def Hash")[1].split("def Version")[0]
-    assert "lib.free(result)" in hash_, "owned results are freed"
+    assert "_free(result)" in hash_, "owned results are freed"
     norm = module.split("def Norm")[1]
-    assert "lib.Norm(p)" in norm and "_raise" not in norm, "direct exports are called as they are"
+    assert "_c_Norm(p)" in norm and "_raise" not in norm, "direct exports are called as they are"
