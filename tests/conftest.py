@@ -122,5 +122,7 @@ def write_config(directory: Path, **overrides: object) -> Config:
         "signatures": ["char* Hello(char* name, int count);"],
         **overrides,
     }
+    if isinstance(data["package"], str) and data["package"]:
+        directory.joinpath(*data["package"].split(".")).mkdir(parents=True, exist_ok=True)
     (directory / "config.json").write_text(json.dumps(data))
     return load_config(directory)

@@ -14,6 +14,7 @@ from pygo_tools.errors import BuildError, ToolNotFoundError
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "p").mkdir()
     (tmp_path / "config.json").write_text(
         json.dumps({"package": "p", "extension": "p._n", "library": "l", "signatures": ["int f(int x);"]})
     )

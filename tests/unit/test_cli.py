@@ -19,6 +19,7 @@ def test_help_describes_build(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_config_command_prints_resolved_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "p").mkdir()
     (tmp_path / "config.json").write_text(
         json.dumps({"package": "p", "extension": "p._n", "library": "l", "signatures": ["int f(int x);"]})
     )

@@ -18,6 +18,7 @@ VALID: dict[str, Any] = {
 
 
 def write_json(tmp_path: Path, data: Any) -> Path:
+    (tmp_path / "myproj").mkdir(exist_ok=True)
     (tmp_path / "config.json").write_text(json.dumps(data) if not isinstance(data, str) else data)
     return tmp_path
 
@@ -46,6 +47,7 @@ def test_plain_extension_is_top_level(tmp_path: Path) -> None:
 
 
 def test_pyproject_tool_table(tmp_path: Path) -> None:
+    (tmp_path / "myproj").mkdir()
     (tmp_path / "pyproject.toml").write_text(
         '[tool.pygo-tools]\npackage = "myproj"\nextension = "myproj._native"\n'
         'library = "hello"\nsignatures = ["int Add(int a, int b);"]\ngo_dir = "src/go"\nlimited_api = "3.11"\n'
@@ -117,7 +119,7 @@ def test_wrong_type_boolean(tmp_path: Path) -> None:
 
 
 def test_top_level_must_be_a_table(tmp_path: Path) -> None:
-    assert error_of(tmp_path, "[1, 2]") == "config.json: expected a table of keys, got list"
+    assert error_of(tmp_path, "[1, 2]") == "config.json: expected a table of keys, got a list ([1, 2])"
 
 
 def test_signature_without_semicolon(tmp_path: Path) -> None:
@@ -152,13 +154,13 @@ def test_invalid_package_name(tmp_path: Path) -> None:
 
 def test_library_with_lib_prefix(tmp_path: Path) -> None:
     assert error_of(tmp_path, {**VALID, "library": "libhello"}).startswith(
-        "config.json: library: 'libhello' must be a bare name"
+        "config.json: library: 'libhello' must not start with 'lib'"
     )
 
 
 def test_bad_limited_api(tmp_path: Path) -> None:
     assert error_of(tmp_path, {**VALID, "limited_api": "39"}).startswith(
-        "config.json: limited_api: '39' is not a version"
+        "config.json: limited_api: '39' is not a supported CPython version"
     )
 
 

@@ -85,5 +85,5 @@ def test_executables_validation(tmp_path: Path, executables: object, message: st
 
 
 def test_extension_and_library_go_together(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="missing required key 'library': 'extension' and 'library' go together"):
+    with pytest.raises(ConfigError, match="library: missing or empty: 'extension' and 'library' go together"):
         write_config(tmp_path, library="", signatures=[], executables=[{"name": "x"}])
