@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -14,6 +13,7 @@ from pathlib import Path
 from . import __version__, commands, log
 from .config import Config, load_config, read_toml
 from .errors import BuildError, PygoError
+from .output import check_out_dir, publish_wheel, remove_partials
 from .setuptools_ext import check_buildable
 from .targets import TARGET_ENV, TARGETS, ZIG_ENV, Target, requested_targets
 
@@ -71,24 +71,34 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "config":
-            print(load_config(Path(args.project_dir)).describe())
-            return 0
-        project = Path(args.project_dir).resolve()
-        config = load_config(project)  # fail before any build on a bad configuration
-        if args.command == "develop":
-            develop(project)
-            return 0
-        out = Path(args.out).resolve() if args.out else project / "dist"
-        targets = requested_targets(expand_all(args.targets, config), args.zig)
-        for target in targets:
-            check_buildable(target, config)
-        for target in targets:
-            print(build_wheel(project, out, target), flush=True)
-        return 0
+        with commands.terminate_as_interrupt():
+            return _run(args)
     except PygoError as error:
         log.info(f"pygo-tools: error: {error}")
         return error.exit_code
+    except KeyboardInterrupt:
+        log.info("pygo-tools: interrupted; stopped the build and removed its temporary files")
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "config":
+        print(load_config(Path(args.project_dir)).describe())
+        return 0
+    project = Path(args.project_dir).resolve()
+    config = load_config(project)  # fail before any build on a bad configuration
+    if args.command == "develop":
+        develop(project)
+        return 0
+    out = Path(args.out).resolve() if args.out else project / "dist"
+    targets = requested_targets(expand_all(args.targets, config), args.zig)
+    for target in targets:
+        check_buildable(target, config)
+    check_out_dir(out)
+    remove_partials(out)
+    for target in targets:
+        print(build_wheel(project, out, target), flush=True)
+    return 0
 
 
 def expand_all(names: list[str] | None, config: Config) -> list[str] | None:
@@ -114,16 +124,21 @@ def develop(project: Path) -> None:
 
 
 def build_wheel(project: Path, out: Path, target: Target) -> Path:
-    """Build one target through the project's PEP 517 backend in this environment (no isolation)."""
+    """Build one target through the project's PEP 517 backend in this environment (no isolation).
+
+    The backend runs in its own process group, stopped with everything it started if pygo-tools
+    is interrupted; the wheel is published into ``out`` only once it is complete.
+    """
     from pyproject_hooks import BackendUnavailable, BuildBackendHookCaller, HookMissing
 
     backend, backend_path = _backend_of(project)
     target_env = {TARGET_ENV: target.name, ZIG_ENV: "1" if target.zig else "0"}
 
     def runner(cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None) -> None:
-        # The backend's chatter goes to stderr: stdout is for the wheel paths.
         env = {**os.environ, **(extra_environ or {}), **target_env}
-        subprocess.run(cmd, cwd=cwd, env=env, stdout=sys.stderr, check=True)
+        code = commands.run_attached(cmd, cwd=cwd, env=env)
+        if code:
+            raise subprocess.CalledProcessError(code, list(cmd))
 
     caller = BuildBackendHookCaller(
         str(project), backend, backend_path, runner=runner, python_executable=sys.executable
@@ -137,9 +152,7 @@ def build_wheel(project: Path, out: Path, target: Target) -> Path:
             raise BuildError(
                 f"{project}: the build for {target.name} failed", hint="the error is shown above"
             ) from None
-        out.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(Path(temp) / name), out / name)
-    return out / name
+        return publish_wheel(Path(temp) / name, out)
 
 
 def _backend_of(project: Path) -> tuple[str, list[str] | None]:

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import os
 import shlex
+import signal
 import subprocess
-from collections.abc import Mapping, Sequence
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from . import log
 from .errors import CommandError
@@ -42,26 +49,113 @@ def run(
 
     The command is printed first. Its output is shown only on failure (or always unless
     ``quiet``), inside the raised :class:`CommandError`, so a failing tool's own words
-    reach the user.
+    reach the user. The command runs in its own process group, which is killed when this
+    process is interrupted: no tool goes on writing after pygo-tools stopped.
     """
     args = [os.fspath(part) for part in command]
     log.info(f"  $ {format_command(args, env, cwd)}")
-    full_env = {**os.environ, **(env or {})}
-    try:
-        result = subprocess.run(
-            args,
-            cwd=cwd,
-            env=full_env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            check=False,
-        )
-    except FileNotFoundError as error:
-        raise CommandError(args, 127, str(error), hint) from error
-    if result.returncode != 0:
-        raise CommandError(args, result.returncode, result.stdout, hint)
-    if result.stdout.strip() and not quiet:
-        for line in result.stdout.rstrip().splitlines():
+    # The tool's temporary files go to a folder of ours, removed however the tool ends: Go
+    # and the C compilers leave theirs behind when they are interrupted.
+    with tempfile.TemporaryDirectory(prefix="pygo-tmp-") as scratch:
+        full_env = {**os.environ, **(env or {}), "TMPDIR": scratch, "GOTMPDIR": scratch}
+        try:
+            process = subprocess.Popen(
+                args,
+                cwd=cwd,
+                env=full_env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                errors="replace",
+                **_own_group(),
+            )
+        except OSError as error:
+            raise CommandError(args, 127, str(error), hint) from error
+        with killed_on_interrupt(process):
+            output: str = process.communicate()[0]
+    if process.returncode != 0:
+        raise CommandError(args, process.returncode, output, hint)
+    if output.strip() and not quiet:
+        for line in output.rstrip().splitlines():
             log.info(f"    {line}")
-    return result.stdout
+    return output
+
+
+def run_attached(
+    command: Sequence[str], *, cwd: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+) -> int:
+    """Run ``command`` with its output going where ours goes (stdout redirected to stderr, which
+    keeps stdout for results); return its exit code. Killed with its whole group on interrupt."""
+    process = subprocess.Popen(
+        list(command), cwd=cwd, env=dict(env) if env is not None else None, stdout=sys.stderr, **_own_group()
+    )
+    # A grace longer than the child's own for its tools, so it can stop them and clean up.
+    with killed_on_interrupt(process, grace=10.0):
+        return process.wait()
+
+
+def _own_group() -> dict[str, Any]:
+    return {"start_new_session": True} if os.name == "posix" else {}
+
+
+@contextmanager
+def killed_on_interrupt(process: subprocess.Popen[Any], grace: float = 3.0) -> Iterator[None]:
+    """On any exception in the body (KeyboardInterrupt from Ctrl-C or SIGTERM), terminate the
+    process and everything it started, then re-raise."""
+    try:
+        yield
+    except BaseException:
+        stop_group(process, grace)
+        raise
+
+
+def stop_group(process: subprocess.Popen[Any], grace: float = 3.0) -> None:
+    """Stop the process and everything it started: SIGTERM to its group (Python processes of
+    ours turn it into KeyboardInterrupt and clean up; C compilers remove their temporary files),
+    then SIGKILL to whatever of the group is left after ``grace`` seconds. SIGINT is not used:
+    a process started in the background ignores it."""
+    if os.name != "posix":
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        return
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            break
+        if _group_ended(process, grace):
+            break
+    process.wait()
+
+
+def _group_ended(process: subprocess.Popen[Any], timeout: float) -> bool:
+    """Wait until no process of the group is left (the leader reaped, the rest gone)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        process.poll()  # reap the leader: a zombie still counts as a member
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C while the body runs: ``finally`` blocks clean up, and the tools
+    pygo-tools started are stopped, instead of the process vanishing mid-write."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

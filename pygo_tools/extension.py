@@ -12,20 +12,24 @@ from .config import Config
 from .declarations import cdef
 from .errors import BuildError, ConfigError
 from .golib import GoLibrary
-from .header import HeaderDeclarations, check_declarations, read_header
+from .header import HeaderDeclarations, check_declarations, check_signature_types, read_header
 
 
 def write_cffi_source(config: Config, library: GoLibrary, build_dir: Path) -> Path:
     """Emit the extension's C source; it includes the Go header by its bare name."""
     ffi = cffi.FFI()
-    header = read_header(library.header.read_text(encoding="utf-8"), config.go_path)
+    header_text = library.header.read_text(encoding="utf-8")
+    header = read_header(header_text, config.go_path)
+    cdef_text = compose_cdef(config, header)
     try:
-        ffi.cdef(compose_cdef(config, header))
+        ffi.cdef(cdef_text)
     except cffi.CDefError as error:
         raise ConfigError(
             f"{config.source.name}: signatures: cffi cannot parse them: {error}",
             hint="declarations must be plain C, as in the header go build writes",
         ) from None
+    if config.signatures:
+        check_signature_types(header_text, header, config.signatures, cdef_text, config.source.name)
     ffi.set_source(config.extension, f'#include <stdlib.h>\n#include "{library.header.name}"\n')
     build_dir.mkdir(parents=True, exist_ok=True)
     path = build_dir / (config.extension.replace(".", "_") + ".c")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import commands, log
+from .buildcache import file_digest
 from .config import Config
 from .declarations import declared_functions
 from .errors import BuildError, ConfigError
@@ -93,7 +94,7 @@ def build_go_library(
     config: Config, target: Target, go: GoToolchain, build_dir: Path, cc: str | None = None
 ) -> GoLibrary:
     """Run ``go build -buildmode=c-shared`` into ``build_dir``; check the header it writes."""
-    source = config.go_path
+    source = config.go_path.resolve()
     if not (source / "go.mod").is_file():
         where = source.relative_to(config.project_dir) if source.is_relative_to(config.project_dir) else source
         raise ConfigError(
@@ -118,7 +119,7 @@ def build_go_library(
     header = output.with_suffix(".h")
     if not output.is_file() or not header.is_file():
         raise BuildError(f"go build succeeded but did not write {output.name} and {header.name}")
-    check_exports(config, header)
+    check_exports(config, header, exports)
     return GoLibrary(path=output, header=header, target=target, exports=exports)
 
 
@@ -139,8 +140,9 @@ def generator_binary(go: GoToolchain) -> Path:
     source = GENERATOR.read_bytes()
     key = hashlib.sha256(source + str(go.path).encode() + f"{go.version}".encode()).hexdigest()[:16]
     binary = cache_dir() / f"exports-{key}{'.exe' if os.name == 'nt' else ''}"
-    if binary.is_file():
-        return binary
+    digest = binary.with_name(binary.name + ".sha256")
+    if binary.is_file() and digest.is_file() and digest.read_text().strip() == file_digest(binary):
+        return binary  # intact; a damaged or half-copied binary is built again
     binary.parent.mkdir(parents=True, exist_ok=True)
     partial = binary.with_name(f"{binary.name}.{os.getpid()}.tmp")
     with log.step("build the exports generator (once)"):
@@ -150,7 +152,10 @@ def generator_binary(go: GoToolchain) -> Path:
             cwd=binary.parent,
             env={"GOOS": "", "GOARCH": "", "GOFLAGS": "", "GOTOOLCHAIN": "local", "CGO_ENABLED": "0"},
         )
+    partial_digest = digest.with_name(f"{digest.name}.{os.getpid()}.tmp")
+    partial_digest.write_text(file_digest(partial) + "\n")
     os.replace(partial, binary)  # atomic: parallel builds never see half a binary
+    os.replace(partial_digest, digest)
     return binary
 
 
@@ -162,7 +167,10 @@ def generate_exports(
     written into the user's source tree."""
     generated = build_dir / "pygo_exports.go"
     description = build_dir / "exports.json"
-    command = [str(generator_binary(go)), "-dir", str(config.go_path), "-out", str(generated)]
+    # Go reads the package from its real path: a symlinked Go directory must be named that way
+    # in the overlay, or the generated file is silently left out.
+    source = config.go_path.resolve()
+    command = [str(generator_binary(go)), "-dir", str(source), "-out", str(generated)]
     command += ["-json", str(description), "-goos", target.goos, "-goarch", target.goarch]
     if config.build_tags:
         command += ["-tags", ",".join(config.build_tags)]
@@ -172,7 +180,7 @@ def generate_exports(
         )
     exports = tuple(json.loads(description.read_text(encoding="utf-8")) or ())
     overlay = build_dir / "overlay.json"
-    overlay.write_text(json.dumps({"Replace": {str(config.go_path / generated.name): str(generated)}}))
+    overlay.write_text(json.dumps({"Replace": {str(source / generated.name): str(generated)}}))
     return exports, overlay
 
 
@@ -182,9 +190,16 @@ def exported_functions(header_text: str) -> list[str]:
     return _EXPORT.findall(body)
 
 
-def check_exports(config: Config, header: Path) -> None:
-    """Fail the build, naming the symbol, when a declared function is not exported by Go."""
+def check_exports(config: Config, header: Path, generated: tuple[dict[str, Any], ...] = ()) -> None:
+    """Fail the build, naming the symbol, when a declared function is not exported by Go, or
+    when a function the typed module calls is missing from the library."""
     exported = set(exported_functions(header.read_text(encoding="utf-8")))
+    missing = sorted(e["symbol"] for e in generated if e["symbol"] not in exported)
+    if missing:
+        raise BuildError(
+            f"the Go library lacks the generated exports {', '.join(missing[:5])}",
+            hint="this is a pygo-tools bug: please report it with your Go directory's layout",
+        )
     for index, name in declared_functions(config.signatures):
         if name not in exported and name not in C_LIBRARY_FUNCTIONS:
             raise BuildError(

@@ -127,3 +127,60 @@ def check_declarations(types: list[str], functions: list[tuple[str, str]], sourc
                 "it), or list it under 'signatures' by hand",
             ) from None
     raise BuildError(f"{source}: cffi cannot parse the declarations")
+
+
+_GO_TYPEDEF = re.compile(r"^typedef\s+([A-Za-z_][\w ]*?)\s+(Go\w+);", re.MULTILINE)
+
+
+def go_type_names(header_text: str) -> dict[str, str]:
+    """Go's integer and float typedefs to their C types (``GoInt`` -> ``long long``), from the header."""
+    names = {name: base.replace("__SIZE_TYPE__", "size_t") for base, name in _GO_TYPEDEF.findall(header_text)}
+    names = {name: base for name, base in names.items() if "_Complex" not in base}
+    for _ in range(len(names)):  # resolve chains: GoInt -> GoInt64 -> long long
+        names = {name: names.get(base, base) for name, base in names.items()}
+    return names
+
+
+def function_types(cdef_text: str, go_types: dict[str, str]) -> dict[str, str]:
+    """Each declared function's type as cffi parses it (``char *(*)(char *, int)``), with Go's
+    typedefs spelled as their C types and ``const`` dropped (it does not change the call)."""
+    ffi = cffi.FFI()
+    ffi.cdef(cdef_text)
+    # cffi has no public way to list declarations; its parser's table has been stable since 1.0.
+    declarations = ffi._parser._declarations
+    found = {}
+    for key, (model, _) in declarations.items():
+        if key.startswith("function "):
+            text = model._get_c_name()
+            text = re.sub(r"\bconst\s*", "", text)
+            for _ in range(2):
+                text = re.sub(r"\b(Go\w+)\b", lambda m: go_types.get(m.group(1), m.group(1)), text)
+            found[key.split(" ", 1)[1]] = " ".join(text.split())
+    return found
+
+
+def check_signature_types(
+    header_text: str, header: HeaderDeclarations, signatures: tuple[str, ...], cdef_text: str, source: str
+) -> None:
+    """Fail when a declared function's type differs from Go's declaration of it.
+
+    Functions whose header declaration cffi cannot parse (the reason to list them by hand) are
+    only checked by name.
+    """
+    go_types = go_type_names(header_text)
+    declared = function_types(cdef_text, go_types)
+    for name, declaration in header.functions:
+        if name not in declared:
+            continue
+        try:
+            actual = function_types("\n".join([*header.types, declaration]), go_types)[name]
+        except cffi.CDefError:
+            continue
+        if actual != declared[name]:
+            index = next((i for i, s in enumerate(signatures) if re.search(rf"\b{re.escape(name)}\s*\(", s)), 0)
+            raise BuildError(
+                f"{source}: signatures[{index}]: {signatures[index].strip()!r} does not match Go's "
+                f"declaration {declaration!r}",
+                hint=f"as function types: yours is {declared[name]}, Go's is {actual}. Copy the declaration "
+                "from the header go build writes, or remove 'signatures' to have it read from there",
+            )

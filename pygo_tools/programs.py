@@ -14,9 +14,9 @@ from pathlib import Path
 from . import commands, log
 from .config import Config, Executable, entry_function
 from .errors import BuildError
-from .validate import is_generated
 from .targets import Target
 from .toolchain import GoToolchain, find_zig
+from .validate import is_generated
 
 
 def executable_name(program: Executable, target: Target) -> str:

@@ -5,24 +5,27 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
-import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from setuptools import setup as _setuptools_setup
 from setuptools.command.bdist_wheel import bdist_wheel as _bdist_wheel
+from setuptools.command.build import build as _build
 from setuptools.command.build_ext import build_ext as _build_ext
 from setuptools.command.egg_info import egg_info as _egg_info
 from setuptools.command.sdist import sdist as _sdist
 from setuptools.dist import Distribution
 
-from . import log
+from . import commands, log
 from .bindings import render
+from .buildcache import ArtifactCache, file_digest, inputs_key, tool_identity
 from .config import Config, load_config
-from .errors import BuildError, PygoError
+from .errors import BuildError, ConfigError, PygoError
 from .extension import configure_extension, placeholder_extension, without_absolute_rpaths, write_cffi_source
 from .golib import GoLibrary, build_go_library, go_source_files
+from .output import publish_wheel
 from .programs import build_programs, console_scripts, tag_program_wheel, write_program_modules
 from .repair import repair_wheel
 from .targets import TARGET_ENV, Target, requested_targets
@@ -49,7 +52,8 @@ def setup(*, config_path: str | None = None, cffi: str = CFFI_REQUIREMENT, **kwa
             check_buildable(target, config)
     except PygoError as error:
         _exit_with(error)
-    return _setuptools_setup(**setup_arguments(config, targets, cffi, kwargs))
+    with commands.terminate_as_interrupt():
+        return _setuptools_setup(**setup_arguments(config, targets, cffi, kwargs))
 
 
 def check_buildable(target: Target, config: Config) -> None:
@@ -74,6 +78,7 @@ def setup_arguments(
     target = targets[0]
     kwargs = dict(kwargs)
     cmdclass = dict(kwargs.pop("cmdclass", {}))
+    cmdclass["build"] = make_build(cmdclass.get("build", _build))
     cmdclass["build_ext"] = make_build_ext(config, target, cmdclass.get("build_ext", _build_ext))
     cmdclass["bdist_wheel"] = make_bdist_wheel(config, targets, cmdclass.get("bdist_wheel", _bdist_wheel))
     cmdclass["egg_info"] = make_egg_info(config, cffi_requirement, cmdclass.get("egg_info", _egg_info))
@@ -114,14 +119,40 @@ class PlatformDistribution(Distribution):  # type: ignore[misc]
         return True
 
 
+def make_build(base: type[_build]) -> type[_build]:
+    """A ``build`` that starts from an empty build/lib: nothing from an earlier build (a renamed
+    typed module, an old library, a deleted source file) reaches the wheel."""
+
+    class build(base):  # type: ignore[misc]
+        def run(self) -> None:
+            build_lib = Path(self.build_lib).resolve()
+            build_base = Path(self.build_base).resolve()
+            # Only a folder of our own making: never one a user pointed --build-lib at.
+            if build_lib.is_dir() and build_lib != build_base and build_lib.is_relative_to(build_base):
+                shutil.rmtree(build_lib)
+            base.run(self)
+
+    return build
+
+
 def make_sdist(config: Config, base: type[_sdist]) -> type[_sdist]:
     """An ``sdist`` that carries what a build from it needs: the Go module and the config."""
 
     class sdist(base):  # type: ignore[misc]
         # setuptools' sdist takes its file list from egg_info's manifest; add to it last.
         def make_distribution(self) -> None:
+            go_dir = Path(os.path.normpath(config.go_path))
+            if not go_dir.is_relative_to(config.project_dir):
+                _exit_with(
+                    ConfigError(
+                        f"{config.source.name}: go_dir: the Go module {go_dir} is outside the project, "
+                        "so an sdist cannot carry it",
+                        hint="move the Go module into the project (a symlink inside it works too), "
+                        "or build wheels only",
+                    )
+                )
             for path in [*go_source_files(config), config.source]:
-                self.filelist.append(path.relative_to(config.project_dir).as_posix())
+                self.filelist.append(Path(os.path.normpath(path)).relative_to(config.project_dir).as_posix())
             base.make_distribution(self)
 
     return sdist
@@ -197,13 +228,15 @@ def make_build_ext(config: Config, target: Target, base: type[_build_ext]) -> ty
                     self.cc = zig.cc(target)
             return go
 
+        library: GoLibrary | None = None
+
         def _build_extension(self, go: GoToolchain, root: Path) -> None:
             work = Path(self.build_temp).resolve() / "pygo"
             library = build_go_library(config, target, go, work / "go", cc=shlex.join(self.cc) if self.cc else None)
+            self.library = library
             ext = next(e for e in self.extensions if e.name == config.extension)
             configure_extension(ext, config, library, write_cffi_source(config, library, work / "cffi"))
-            with log.step(f"cffi compile {config.extension}"):
-                base.run(self)
+            base.run(self)
             built = Path(self.get_ext_fullpath(ext.name))
             check_built_extension(built, library)
             destination = root / config.library_subdir
@@ -219,7 +252,50 @@ def make_build_ext(config: Config, target: Target, base: type[_build_ext]) -> ty
                 self.compiler.linker_so = [*self.cc, *self.compiler.linker_so[1:]]
             base.build_extensions(self)
 
+        def build_extension(self, ext: Any) -> None:
+            if ext.name != config.extension or self.library is None:
+                base.build_extension(self, ext)
+                return
+            built = Path(self.get_ext_fullpath(ext.name))
+            key = extension_inputs_key(ext, self.compiler, self.library, target)
+            cache = ArtifactCache(Path(self.build_temp).resolve() / "pygo" / "extension-cache")
+            if cache.fetch(key, built):
+                log.info(f"pygo-tools ✓ cffi compile {config.extension}: unchanged, reused")
+                return
+            with log.step(f"cffi compile {config.extension}"):
+                # The cache decides; setuptools' timestamps miss flag changes (strip, limited_api).
+                previous = bool(getattr(self, "force", False))
+                self.force = True
+                try:
+                    base.build_extension(self, ext)
+                finally:
+                    self.force = previous
+            cache.store(key, built)
+
     return build_ext
+
+
+def extension_inputs_key(ext: Any, compiler: Any, library: GoLibrary, target: Target) -> str:
+    """Everything that makes the compiled extension: sources, the Go header it includes,
+    flags, compiler, Python headers, target and pygo-tools' own version."""
+    import sysconfig
+
+    from . import __version__
+
+    return inputs_key(
+        {
+            "pygo-tools": __version__,
+            "sources": {source: file_digest(Path(source)) for source in ext.sources},
+            "header": file_digest(library.header),
+            "compile": list(compiler.compiler_so),
+            "link": list(compiler.linker_so),
+            "compiler": tool_identity(compiler.compiler_so[0]),
+            "ext": [ext.include_dirs, ext.library_dirs, ext.libraries, ext.define_macros],
+            "flags": [ext.extra_compile_args, ext.extra_link_args, ext.py_limited_api],
+            "python": [sysconfig.get_paths()["include"], sys.version, sysconfig.get_config_var("EXT_SUFFIX")],
+            "target": target.name,
+        }
+    )
 
 
 def write_wrapper(config: Config, library: GoLibrary, root: Path) -> None:
@@ -246,32 +322,38 @@ def write_wrapper(config: Config, library: GoLibrary, root: Path) -> None:
 
 
 def make_bdist_wheel(config: Config, targets: list[Target], base: type[_bdist_wheel]) -> type[_bdist_wheel]:
-    """A ``bdist_wheel`` that checks the wheel and repairs it in place (manylinux, macOS).
+    """A ``bdist_wheel`` that checks and repairs the wheel before it reaches ``dist/``.
 
-    With several targets it builds the first here and each other one in a child process.
+    setuptools writes the raw wheel into a private temporary folder; only the checked,
+    repaired wheel is published into the dist folder, atomically. With several targets it
+    builds the first here and each other one in a child process.
     """
 
     class bdist_wheel(base):  # type: ignore[misc]
         def run(self) -> None:
-            with log.step(f"wheel {self.distribution.get_name()} {self.distribution.get_version()}"):
-                base.run(self)
-            # setuptools records each wheel it writes; the last one is ours.
-            wheel = Path(self.distribution.dist_files[-1][2])
+            dist_dir = Path(str(self.dist_dir)).resolve()  # str(): setuptools leaves it untyped
             try:
-                check_wheel(wheel, config)
-                if config.has_extension:
-                    with log.step("repair wheel"):
-                        repaired = repair_wheel(wheel, targets[0], Path(self.dist_dir))
-                else:
-                    with log.step("tag wheel"):
-                        repaired = tag_program_wheel(wheel, targets[0], config)
-            except BaseException as error:
-                # Never leave an unchecked or unrepaired wheel behind in dist/.
-                wheel.unlink(missing_ok=True)
-                if isinstance(error, PygoError):
-                    _exit_with(error)
-                raise
-            log.info(f"pygo-tools: wrote {repaired}")
+                with commands.terminate_as_interrupt(), tempfile.TemporaryDirectory(prefix="pygo-wheel-") as temp:
+                    self.dist_dir: str = str(Path(temp) / "raw")
+                    with log.step(f"wheel {self.distribution.get_name()} {self.distribution.get_version()}"):
+                        base.run(self)
+                    # setuptools records each wheel it writes; the last one is ours.
+                    wheel = Path(self.distribution.dist_files[-1][2])
+                    check_wheel(wheel, config)
+                    if config.has_extension:
+                        with log.step("repair wheel"):
+                            repaired = repair_wheel(wheel, targets[0], Path(temp) / "repaired")
+                    else:
+                        with log.step("tag wheel"):
+                            repaired = tag_program_wheel(wheel, targets[0], config)
+                    final = publish_wheel(repaired, dist_dir)
+            except PygoError as error:
+                _exit_with(error)
+            finally:
+                self.dist_dir = str(dist_dir)
+            command, version, _ = self.distribution.dist_files[-1]
+            self.distribution.dist_files[-1] = (command, version, str(final))
+            log.info(f"pygo-tools: built {final.name}")
             for other in targets[1:]:
                 self._build_in_child(other)
 
@@ -284,7 +366,7 @@ def make_bdist_wheel(config: Config, targets: list[Target], base: type[_bdist_wh
             script = os.path.abspath(self.distribution.script_name or "setup.py")
             command = [sys.executable, script, "bdist_wheel", "--dist-dir", os.path.abspath(self.dist_dir)]
             env = {**os.environ, TARGET_ENV: target.name}
-            if subprocess.run(command, env=env, cwd=os.path.dirname(script), check=False).returncode:
+            if commands.run_attached(command, env=env, cwd=os.path.dirname(script)):
                 raise SystemExit(1)
 
     return bdist_wheel
