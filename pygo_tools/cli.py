@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from . import __version__, commands, log
+from . import __version__, commands, log, subcommands
 from .config import Config, load_config, read_toml
 from .errors import BuildError, PygoError
 from .output import check_out_dir, publish_wheel, remove_partials
@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     develop.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR")
     config = sub.add_parser("config", help="validate the project's configuration and print it resolved")
     config.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR")
+    subcommands.register(sub)
     return parser
 
 
@@ -82,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    handler = subcommands.handler_of(args)
+    if handler is not None:
+        return handler(args)
     if args.command == "config":
         print(load_config(Path(args.project_dir)).describe())
         return 0
