@@ -37,7 +37,9 @@ RUNTIMES: dict[str, int] = {"3.9": 26, "3.10": 26, "3.11": 26, "3.12": 34, "3.13
 ARCHITECTURES: dict[str, str] = {"linux/amd64": "x86_64", "linux/arm64": "arm64"}
 OFFERED_PYTHONS = ", ".join(f"python{v}" for v in RUNTIMES)
 OFFERED_TARGETS = ", ".join(f"{arch} (--target {name})" for name, arch in ARCHITECTURES.items())
-MANYLINUX2014_GLIBC = 17
+# The oldest manylinux glibc per architecture, and the legacy names of manylinux_2_N policies.
+OLDEST_MANYLINUX_GLIBC = {"x86_64": 5, "aarch64": 17}
+LEGACY_MANYLINUX = {"manylinux2014": 17, "manylinux2010": 12, "manylinux1": 5}
 # Lambda's limits: a layer zip uploaded directly, and a function with all its layers unpacked.
 DIRECT_UPLOAD_LIMIT = 50 * 1000**2
 UNPACKED_LIMIT = 250 * 1024**2
@@ -62,10 +64,12 @@ class LayerSpec:
 
     @property
     def platforms(self) -> list[str]:
-        """The platform tags this runtime's glibc runs, newest first, for pip's ``--platform``."""
+        """The platform tags this runtime's glibc runs, newest first, for pip's ``--platform``
+        (pip does not expand ``manylinux_2_N`` to older ones itself)."""
         arch = self.target.wheel_arch
-        tags = [f"manylinux_2_{minor}_{arch}" for minor in range(self.glibc_minor, MANYLINUX2014_GLIBC - 1, -1)]
-        return [*tags, f"manylinux2014_{arch}"]
+        oldest = OLDEST_MANYLINUX_GLIBC[arch]
+        tags = [f"manylinux_2_{minor}_{arch}" for minor in range(self.glibc_minor, oldest - 1, -1)]
+        return tags + [f"{alias}_{arch}" for alias, minor in LEGACY_MANYLINUX.items() if minor >= oldest]
 
     def supported_tags(self) -> set[Tag]:
         version = (3, int(self.python.split(".")[1]))
@@ -78,7 +82,7 @@ class LayerSpec:
 
 def layer_spec(target_name: str | None, python: str) -> LayerSpec:
     """Check ``--target`` and ``--python`` against what Lambda offers."""
-    version = python.strip().lower().removeprefix("python")
+    version = python.lower().removeprefix("python")
     if version not in RUNTIMES:
         raise ConfigError(f"--python: Lambda has no Python runtime {python!r}", hint=f"Lambda offers {OFFERED_PYTHONS}")
     if target_name is None:
@@ -89,7 +93,7 @@ def layer_spec(target_name: str | None, python: str) -> LayerSpec:
                 hint=f"Lambda offers {OFFERED_TARGETS}",
             )
     else:
-        key = target_name.strip().lower()
+        key = target_name.lower()
         if key not in ARCHITECTURES:
             raise ConfigError(
                 f"--target: Lambda has no architecture {target_name!r}", hint=f"Lambda offers {OFFERED_TARGETS}"
