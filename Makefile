@@ -45,10 +45,11 @@ wheels: venv
 cli-wheels: venv
 	$(VENV)/bin/pygo-tools build example-cli --out build/cli-wheels --target all
 
-# What example/Dockerfile runs, without Docker. PROJECT and OUT may be overridden.
+# What example/Dockerfile runs, without Docker. PROJECT, OUT and LAMBDA_PYTHON (a layer too)
+# may be given.
 docker-steps:
 	PROJECT=$(or $(PROJECT),$(CURDIR)/example) OUT=$(or $(OUT),$(CURDIR)/build/docker-out) \
-		bash example/docker-build.sh
+		LAMBDA_PYTHON=$(LAMBDA_PYTHON) bash example/docker-build.sh
 
 # Each script prints markdown tables; the README quotes a run.
 bench: venv

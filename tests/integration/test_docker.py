@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,7 @@ def test_compose_builds_both_platforms_into_out() -> None:
         assert context == REPO
         assert (context / service["build"]["dockerfile"]).resolve() == DOCKERFILE
         assert service["volumes"] == ["./out:/out"]
+        assert service["environment"] == {"LAMBDA_PYTHON": "3.12"}, "each service writes its architecture's layer"
         images[service["platform"]] = service["build"]["args"]["MANYLINUX_IMAGE"]
     assert images == {
         "linux/amd64": "quay.io/pypa/manylinux2014_x86_64",
@@ -55,15 +57,19 @@ def test_dockerfile_runs_exactly_what_make_docker_steps_runs() -> None:
     copied = re.findall(r"^COPY (.+) \S+$", dockerfile, re.MULTILINE)
     sources = {part for line in copied for part in line.split()}
     assert {"pyproject.toml", "README.md", "pygo_tools", "example"} <= sources
+    assert 'LAMBDA_PYTHON=""' in dockerfile, "no layer unless asked for"
+    assert "LAMBDA_PYTHON=$(LAMBDA_PYTHON)" in target.group(0)
 
 
 @pytest.mark.integration
 @pytest.mark.slow
-def test_docker_steps_build_a_working_wheel(tmp_path: Path) -> None:
+def test_docker_steps_build_a_working_wheel_and_layer(tmp_path: Path) -> None:
     project = copy_project(EXAMPLE, tmp_path)
     out = tmp_path / "out"
+    # The layer's runtime is this interpreter's version, so the layer can be run right here.
+    runtime = f"{sys.version_info.major}.{sys.version_info.minor}"
     result = subprocess.run(
-        ["make", "-C", str(REPO), "docker-steps", f"PROJECT={project}", f"OUT={out}"],
+        ["make", "-C", str(REPO), "docker-steps", f"PROJECT={project}", f"OUT={out}", f"LAMBDA_PYTHON={runtime}"],
         capture_output=True,
         text=True,
     )
@@ -74,3 +80,11 @@ def test_docker_steps_build_a_working_wheel(tmp_path: Path) -> None:
     pip_install(python, str(wheel))
     smoke = run_python(python, str(EXAMPLE / "smoke.py"), cwd=tmp_path)
     assert smoke.returncode == 0, smoke.stdout + smoke.stderr
+    (layer,) = out.glob("*.zip")
+    assert layer.name == f"hello_go-0.1.0-python{runtime}-x86_64-layer.zip"
+    with zipfile.ZipFile(layer) as archive:
+        archive.extractall(tmp_path / "layer")
+    site = tmp_path / "layer" / "python"
+    code = f"import sys; sys.path.insert(0, {str(site)!r}); import hello_go; print(hello_go.hello('layer', 1))"
+    ran = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert ran.stdout == "Hello, layer!\n", ran.stderr
