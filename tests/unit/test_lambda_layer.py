@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from packaging.tags import Tag
 
-from conftest import write_config
+from conftest import REPO, write_config
 from pygo_tools import lambda_layer
 from pygo_tools.errors import BuildError, ConfigError
 from pygo_tools.lambda_layer import (
@@ -211,3 +211,16 @@ def test_layer_spec_is_frozen() -> None:
     assert isinstance(spec, LayerSpec)
     with pytest.raises(AttributeError):
         spec.python = "3.9"  # type: ignore[misc]
+
+
+def test_docs_and_readme_keep_up_with_the_command() -> None:
+    from test_workflow import subcommand_options
+
+    docs = (REPO / "docs" / "lambda.md").read_text()
+    assert subcommand_options("lambda-layer") == ["--target", "--python", "--out"]
+    for option in ("--target", "--python", "--out"):
+        assert f"| `{option}` |" in docs
+    assert f"hint: {OFFERED}" in docs
+    readme = (REPO / "README.md").read_text()
+    assert "[docs/lambda.md](docs/lambda.md)" in readme
+    assert "pygo-tools lambda-layer [PROJECT_DIR] --python X.Y [--target OS/ARCH] [--out DIR]" in readme

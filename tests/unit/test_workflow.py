@@ -341,3 +341,25 @@ def test_plan_reads_the_project_once(extension_project: Path) -> None:
     plan = plan_workflow(load_config(extension_project), WorkflowOptions())
     assert plan.platforms == tuple(PLATFORMS)
     assert plan.build_requires == ()
+
+
+def subcommand_options(name: str) -> list[str]:
+    from pygo_tools.cli import build_parser
+
+    parser = build_parser()._subparsers._group_actions[0].choices[name]  # type: ignore[union-attr]
+    return [o for action in parser._actions for o in action.option_strings if o.startswith("--") and o != "--help"]
+
+
+def test_docs_and_readme_keep_up_with_the_generator() -> None:
+    docs = (REPO / "docs" / "publishing.md").read_text()
+    options = subcommand_options("generate-ci")
+    assert options == ["--skip", "--python", "--test-command", "--test-requires", "--pygo-tools", "--force"]
+    for option in options:
+        assert f"`{option}" in docs, option
+    for platform, runner in PLATFORMS.items():
+        assert f"| `{platform}` | `{runner}` |" in docs
+    for reference, version in ACTIONS.values():
+        assert f"`{reference.split('@')[0]}`\n  {version}" in docs or f"`{reference.split('@')[0]}` {version}" in docs
+    readme = (REPO / "README.md").read_text()
+    assert "[docs/publishing.md](docs/publishing.md)" in readme
+    assert "pygo-tools generate-ci github [PROJECT_DIR]" in readme
