@@ -114,6 +114,8 @@ def build_layer(project_dir: Path, spec: LayerSpec, out: Path | None = None) -> 
     check_buildable(spec.target, config)
     _find_pip()
     out = out.resolve() if out else project / "dist"
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out: {out} exists and is not a directory")
     epoch = source_date_epoch()
     log.info(f"pygo-tools: lambda layer for {spec.runtime} on {spec.architecture}")
     with tempfile.TemporaryDirectory(prefix="pygo-layer-") as temp:

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .lambda_layer import ARCHITECTURES, OFFERED_PYTHONS, build_layer, layer_spec
-from .workflow import DEFAULT_PYGO_TOOLS, PLATFORMS, PYTHONS, WorkflowOptions, write_workflow
+from .workflow import DEFAULT_PYGO_TOOLS, PYTHONS, WorkflowOptions, write_workflow
+from .workflow_yaml import PLATFORMS
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -185,6 +185,15 @@ def test_python_older_than_the_projects_limited_api(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def test_out_must_be_a_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_config(tmp_path)
+    (tmp_path / "out").write_text("a file")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1")
+    with pytest.raises(ConfigError, match=r"--out: .*/out exists and is not a directory"):
+        build_layer(tmp_path, layer_spec("linux/amd64", "3.12"), tmp_path / "out")
+    assert (tmp_path / "out").read_text() == "a file"
+
+
 def test_cli_error_is_one_clean_message(tmp_path: Path) -> None:
     write_config(tmp_path)
     result = subprocess.run(

@@ -21,15 +21,8 @@ from pygo_tools import atomic
 from pygo_tools.cli import main
 from pygo_tools.config import load_config
 from pygo_tools.errors import ConfigError
-from pygo_tools.workflow import (
-    ACTIONS,
-    PLATFORMS,
-    WORKFLOW_PATH,
-    WorkflowOptions,
-    plan_workflow,
-    render_workflow,
-    write_workflow,
-)
+from pygo_tools.workflow import WORKFLOW_PATH, WorkflowOptions, plan_workflow, write_workflow
+from pygo_tools.workflow_yaml import ACTIONS, PLATFORMS, render_workflow
 
 BIN = Path(sys.executable).parent
 TOOLS_PATH = f"{BIN}{os.pathsep}{os.environ['PATH']}"
