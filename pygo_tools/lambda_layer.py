@@ -12,7 +12,7 @@ CPython; pip never builds an sdist here.
 from __future__ import annotations
 
 import csv
-import importlib.util
+import importlib.metadata
 import io
 import os
 import shutil
@@ -146,11 +146,14 @@ def _check_python_floor(config: Config, spec: LayerSpec) -> None:
 
 
 def _find_pip() -> None:
-    if importlib.util.find_spec("pip") is None:
+    # By its metadata: importing or find_spec("pip") trips setuptools' distutils hack.
+    try:
+        importlib.metadata.version("pip")
+    except importlib.metadata.PackageNotFoundError:
         raise ToolNotFoundError(
             f"pip is not installed in {sys.executable}; it installs the layer's dependencies",
             hint=f"{sys.executable} -m ensurepip",
-        )
+        ) from None
 
 
 def install_into(site: Path, wheel: Path, spec: LayerSpec) -> None:
