@@ -233,3 +233,19 @@ def test_docs_and_readme_keep_up_with_the_command() -> None:
     readme = (REPO / "README.md").read_text()
     assert "[docs/lambda.md](docs/lambda.md)" in readme
     assert "pygo-tools lambda-layer [PROJECT_DIR] --python X.Y [--target OS/ARCH] [--out DIR]" in readme
+
+
+def test_no_pip_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.metadata
+
+    from pygo_tools.errors import ToolNotFoundError
+
+    write_config(tmp_path)
+
+    def missing(name: str) -> str:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(lambda_layer.importlib.metadata, "version", missing)
+    with pytest.raises(ToolNotFoundError, match=r"pip is not installed in .*; it installs the layer's dependencies"):
+        build_layer(tmp_path, layer_spec("linux/amd64", "3.12"), tmp_path / "out")
+    assert not (tmp_path / "out").exists()
