@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .output import PARTIAL_PREFIX
+
 
 @contextmanager
 def adjacent_temp(final: Path) -> Iterator[Path]:
@@ -18,7 +20,8 @@ def adjacent_temp(final: Path) -> Iterator[Path]:
     is left as it was.
     """
     final.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+    # The prefix of output.py's partial wheels: remove_partials() clears what a SIGKILL left.
+    handle, name = tempfile.mkstemp(prefix=PARTIAL_PREFIX, suffix=final.suffix, dir=final.parent)
     os.close(handle)
     temp = Path(name)
     try:

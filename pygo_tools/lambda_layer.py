@@ -29,6 +29,7 @@ from . import commands, log
 from .atomic import adjacent_temp
 from .config import Config, load_config
 from .errors import BuildError, ConfigError, ToolNotFoundError
+from .output import check_out_dir, remove_partials
 from .targets import Target, host_target, parse_target
 
 # Lambda's Python runtimes and the glibc minor version (2.N) of the OS each runs on.
@@ -114,8 +115,8 @@ def build_layer(project_dir: Path, spec: LayerSpec, out: Path | None = None) -> 
     check_buildable(spec.target, config)
     _find_pip()
     out = out.resolve() if out else project / "dist"
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"--out: {out} exists and is not a directory")
+    check_out_dir(out)
+    remove_partials(out)
     epoch = source_date_epoch()
     log.info(f"pygo-tools: lambda layer for {spec.runtime} on {spec.architecture}")
     with tempfile.TemporaryDirectory(prefix="pygo-layer-") as temp:

@@ -189,7 +189,7 @@ def test_out_must_be_a_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     write_config(tmp_path)
     (tmp_path / "out").write_text("a file")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1")
-    with pytest.raises(ConfigError, match=r"--out: .*/out exists and is not a directory"):
+    with pytest.raises(ConfigError, match=r"--out .*/out: is a file, not a folder"):
         build_layer(tmp_path, layer_spec("linux/amd64", "3.12"), tmp_path / "out")
     assert (tmp_path / "out").read_text() == "a file"
 
