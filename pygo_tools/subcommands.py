@@ -10,6 +10,8 @@ from .lambda_layer import ARCHITECTURES, OFFERED_PYTHONS, build_layer, layer_spe
 from .workflow import DEFAULT_PYGO_TOOLS, PYTHONS, WorkflowOptions, write_workflow
 from .workflow_yaml import PLATFORMS
 
+PROJECT_HELP = "the project (default: the current directory)"
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ci = sub.add_parser(
@@ -21,7 +23,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "An existing file is kept unless --force is given.",
     )
     ci.add_argument("provider", choices=["github"], help="the CI service (GitHub Actions)")
-    ci.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR")
+    ci.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR", help=PROJECT_HELP)
     ci.add_argument(
         "--skip",
         action="append",
@@ -71,7 +73,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "it with its dependencies (PyPI wheels only) for one Lambda Python runtime under python/, and write "
         "<name>-<version>-python3.X-<arch>-layer.zip. Reproducible with SOURCE_DATE_EPOCH.",
     )
-    layer.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR")
+    layer.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR", help=PROJECT_HELP)
     layer.add_argument(
         "--target",
         metavar="OS/ARCH",
