@@ -1,268 +1,199 @@
-"""The typed Python module (``wrapper`` config key) for the Go exports, and its ``.pyi``.
+"""The typed module (``wrapper`` config key): what Python sees of the Go exports.
 
-Rendered from the description the Go-side generator (gen/exports.go) writes. Each Go export
-``F`` becomes a Python function ``F`` that converts its arguments, calls the generated
-``pygo_F`` (which recovers panics and reports errors), raises ``GoPanic``/``GoError``, copies
-C strings into ``str`` and frees them (unless the config marks ``F`` as ``borrowed``).
-The module needs nothing but cffi at run time.
+gen/exports.go describes each export (names, Go types, docs). From that description this
+module builds a :class:`TypedFunction` per export, with Python names that are always valid
+(keywords, builtins and the module's own names are renamed), and renders the Python module and
+its ``.pyi``. The functions themselves are C functions in the extension (see typedc.py): the
+generated Python module only binds them, so a typed call costs one C call.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import builtins
+import keyword
+import unicodedata
+from dataclasses import dataclass, field
 from typing import Any
 
 from .config import Config
 
-INTEGERS = frozenset(
-    {"int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "uintptr", "byte", "rune"}
-    | {
-        f"C.{t}"
-        for t in (
-            "int",
-            "uint",
-            "long",
-            "ulong",
-            "longlong",
-            "ulonglong",
-            "short",
-            "ushort",
-            "schar",
-            "uchar",
-            "char",
-            "size_t",
-            "int8_t",
-            "int16_t",
-            "int32_t",
-            "int64_t",
-            "uint8_t",
-            "uint16_t",
-            "uint32_t",
-            "uint64_t",
-        )
-    }
+# Names the typed module and its stub use themselves; an export of the same name is renamed.
+MODULE_NAMES = frozenset({"GoError", "GoPanic", "GoForkError", "Buffer", "annotations"})
+STUB_NAMES = frozenset(
+    {"Any", "Union", "Optional", "Mapping", "Sequence", "dataclass", "dataclasses", "typing", "builtins"}
 )
-FLOATS = frozenset({"float32", "float64", "C.float", "C.double"})
-BUFFERS = frozenset({"[]byte", "unsafe.Pointer", "*byte", "*C.uchar", "*C.uint8_t", "*C.void"})
-
-
-@dataclass(frozen=True)
-class Conversion:
-    annotation: str
-    setup: str  # lines run before the call, {n} = parameter name
-    argument: str  # what is passed to lib, {n} = parameter name
-
-
-def param_conversion(go_type: str) -> Conversion:
-    if go_type == "*C.char":
-        return Conversion("str", "", '{n}.encode("utf-8")')
-    if go_type == "string":
-        return Conversion("str", "{n}_go, {n}_keep = _go_string({n})", "{n}_go")
-    if go_type == "[]byte":
-        return Conversion("Buffer", "{n}_go, {n}_keep = _go_slice({n})", "{n}_go")
-    if go_type in BUFFERS:
-        return Conversion("Buffer", "", "ffi.from_buffer({n})")
-    if go_type in INTEGERS:
-        return Conversion("int", "", "{n}")
-    if go_type in FLOATS:
-        return Conversion("float", "", "{n}")
-    if go_type in ("bool", "C._Bool", "C.bool"):
-        return Conversion("bool", "", "bool({n})")
-    return Conversion("Any", "", "{n}")
-
-
+PREFIX = "_pygo"
+# A buffer parameter followed by one of these takes its length from the buffer.
 LENGTH_NAMES = frozenset({"n", "len", "length", "size", "count", "nbytes", "num"})
 
 
-def is_length(name: str, go_type: str) -> bool:
-    """A pointer parameter followed by one of these takes its length from the buffer."""
-    lowered = name.lower()
-    return go_type in INTEGERS and (lowered in LENGTH_NAMES or lowered.endswith(("len", "size")))
+def python_name(name: str, taken: set[str]) -> str:
+    """A valid, unused Python identifier for a Go identifier; the choice is added to ``taken``.
+
+    Python reads identifiers in NFKC form, so that form is used. Keywords, builtins, names the
+    module defines and the ``_pygo`` prefix get a trailing underscore.
+    """
+    candidate = unicodedata.normalize("NFKC", name)
+    if not candidate.isidentifier():
+        candidate = "".join(c if ("a" + c).isidentifier() else "_" for c in candidate)
+        if not candidate.isidentifier():
+            candidate = "_" + candidate
+    if candidate.startswith("__") and candidate.endswith("__"):
+        candidate = candidate.rstrip("_") + "_"  # not a dunder any more
+    if candidate.startswith(PREFIX):
+        candidate = "go" + candidate  # the module's own helpers are _pygo*
+    while (
+        keyword.iskeyword(candidate)
+        or candidate in MODULE_NAMES
+        or candidate in STUB_NAMES
+        or hasattr(builtins, candidate)
+        or candidate in taken
+    ):
+        candidate += "_"
+    taken.add(candidate)
+    return candidate
 
 
-def result_conversion(go_type: str, borrowed: bool) -> tuple[str, str]:
-    """(annotation, expression over ``{v}``) for one result value."""
-    if go_type in ("*C.char", "string"):
-        return "str", f"_take_str({{v}}, free={not borrowed or go_type == 'string'})"
-    if go_type in INTEGERS:
-        return "int", "int({v})"
-    if go_type in FLOATS:
-        return "float", "float({v})"
-    if go_type in ("bool", "C._Bool", "C.bool"):
-        return "bool", "bool({v})"
-    return "Any", "{v}"
+@dataclass(frozen=True)
+class Param:
+    name: str  # Python name
+    go_name: str
+    type: dict[str, Any]
+    writes: bool = False  # a buffer Go writes into: must be writable
+    with_length: bool = False  # a pointer whose next Go parameter is filled with its length
 
 
-HEADER = '''\
+@dataclass(frozen=True)
+class TypedFunction:
+    name: str  # Python name
+    go_name: str
+    symbol: str  # the generated C export ("" for a direct function)
+    params: tuple[Param, ...]  # what Python passes
+    c_params: tuple[tuple[Any, ...], ...]  # what C passes: ("param", index) or ("length", index, type)
+    results: tuple[dict[str, Any], ...]
+    error: bool
+    context: bool
+    direct: bool
+    borrowed: bool
+    doc: str
+    renamed: tuple[str, ...] = field(default=())  # notes for the build log
+
+    @property
+    def signature_text(self) -> str:
+        names = [p.name for p in self.params]
+        if self.context:
+            names += ["*", "timeout=None"]
+        return f"{self.name}({', '.join(names)})"
+
+
+def is_length(param: dict[str, Any]) -> bool:
+    name = param["name"].lower()
+    return param["type"]["kind"] == "int" and (name in LENGTH_NAMES or name.endswith(("len", "size")))
+
+
+def typed_functions(config: Config, exports: list[dict[str, Any]]) -> list[TypedFunction]:
+    """The typed module's functions, in the order Go declares them."""
+    taken: set[str] = set()
+    functions = []
+    for export in exports:
+        notes = []
+        name = python_name(export["name"], taken)
+        if name != export["name"]:
+            notes.append(f"{export['name']} is {name} in Python")
+        params: list[Param] = []
+        c_params: list[tuple[Any, ...]] = []
+        used: set[str] = {"timeout"} if export.get("context") else set()
+        go_params = export.get("params") or []
+        writes = set(export.get("writes") or [])
+        index = 0
+        while index < len(go_params):
+            go_param = go_params[index]
+            pname = python_name(go_param["name"], used)
+            if pname != go_param["name"]:
+                notes.append(f"{export['name']}: parameter {go_param['name']} is {pname}")
+            following = go_params[index + 1] if index + 1 < len(go_params) else None
+            paired = go_param["type"]["kind"] == "pointer" and following is not None and is_length(following)
+            params.append(Param(pname, go_param["name"], go_param["type"], go_param["name"] in writes, paired))
+            c_params.append(("param", len(params) - 1))
+            if paired and following is not None:
+                c_params.append(("length", len(params) - 1, following["type"]))
+                index += 1
+            index += 1
+        functions.append(
+            TypedFunction(
+                name=name,
+                go_name=export["name"],
+                symbol=export.get("symbol") or "",
+                params=tuple(params),
+                c_params=tuple(c_params),
+                results=tuple(export.get("results") or ()),
+                error=bool(export.get("error")),
+                context=bool(export.get("context")),
+                direct=bool(export.get("direct")),
+                borrowed=export["name"] in config.borrowed,
+                doc=export.get("doc") or f"Go's {export['name']}.",
+                renamed=tuple(notes),
+            )
+        )
+    return functions
+
+
+def annotation(t: dict[str, Any], result: bool = False) -> str:
+    kind = t["kind"]
+    simple = {"int": "int", "float": "float", "bool": "bool", "string": "str", "cstring": "str"}
+    if kind in simple:
+        return simple[kind]
+    if kind in ("bytes", "pointer"):
+        return "bytes" if result else "Buffer"
+    return "Any"
+
+
+def _returns(function: TypedFunction) -> str:
+    values = [annotation(r, result=True) for r in function.results]
+    if not values:
+        return "None"
+    return values[0] if len(values) == 1 else "tuple[" + ", ".join(values) + "]"
+
+
+HEADER = """\
 # Generated by pygo-tools from the Go exports of {package}; do not edit.
-"""Typed functions for the Go exports of {package}.
+\"\"\"Typed functions for the Go exports of {package}.
 
-Every function converts its arguments, calls Go with the GIL released, raises GoPanic when Go
-panicked and GoError when it returned an error, and frees the C strings Go returned.
-"""
+Each function converts its arguments, calls Go with the GIL released, raises GoPanic when Go
+panicked and GoError when it returned an error, and copies strings Go returned into str.
+\"\"\"
 
 from __future__ import annotations
 
-import threading
-from typing import Any, Union
+from {extension} import _pygo_api, lib as _pygo_lib
 
-from {extension} import ffi, lib
-
-Buffer = Union[bytes, bytearray, memoryview]
-
-# Bound once: a global name is cheaper to look up than an attribute of lib at every call.
-_string = ffi.string
-_free = lib.free
-
-__all__ = ["GoError", "GoPanic"{names}]
+GoError = _pygo_api["GoError"]
+GoPanic = _pygo_api["GoPanic"]
+GoForkError = _pygo_api["GoForkError"]
+"""
 
 
-class GoError(Exception):
-    """A Go function returned a non-nil error; the message is err.Error()."""
-
-
-class GoPanic(GoError):
-    """A Go function panicked; Go recovered, and the process goes on."""
-
-
-class _Slot(threading.local):
-    """One C slot per thread where Go leaves a panic or error message (allocated once, not per call)."""
-
-    def __init__(self) -> None:
-        self.err = ffi.new("char **")
-
-
-_slot = _Slot()
-
-
-def _raise(err: Any) -> None:
-    message = ffi.string(err[0]).decode("utf-8", "replace")
-    lib.free(err[0])
-    err[0] = ffi.NULL
-    raise (GoPanic if message[:1] == "P" else GoError)(message[1:])
-
-
-def _take_str(pointer: Any, free: bool) -> str:
-    if pointer == ffi.NULL:
-        return ""
-    try:
-        return ffi.string(pointer).decode("utf-8")
-    finally:
-        if free:
-            lib.free(pointer)
-
-
-def _go_string(value: str) -> tuple[Any, Any]:
-    data = value.encode("utf-8")
-    buffer = ffi.from_buffer(data)
-    string = ffi.new("GoString *")
-    string.p = buffer
-    string.n = len(data)
-    return string[0], buffer
-
-
-def _view(value: Buffer) -> memoryview:
-    view = memoryview(value)
-    if not view.contiguous:
-        raise ValueError("a buffer argument must be contiguous")
-    return view
-
-
-def _go_slice(value: Buffer) -> tuple[Any, Any]:
-    view = _view(value)
-    buffer = ffi.from_buffer(view)
-    slice_ = ffi.new("GoSlice *")
-    slice_.data = buffer
-    slice_.len = slice_.cap = view.nbytes
-    return slice_[0], buffer
-'''
-
-
-def render(config: Config, exports: list[dict[str, Any]]) -> tuple[str, str]:
-    """(module source, stub source) for ``config.wrapper``."""
-    names = "".join(f", {e['name']!r}".replace("'", '"') for e in exports)
-    module = [HEADER.format(package=config.package, extension=config.extension, names=names)]
+def render(config: Config, functions: list[TypedFunction]) -> tuple[str, str]:
+    """(module source, stub source) for ``config.wrapper``. Every name from Go goes through
+    :func:`python_name`, every text through ``repr``."""
+    module = [HEADER.format(package=config.package, extension=config.extension)]
     stub = [
         f"# Generated by pygo-tools from the Go exports of {config.package}; do not edit.\n",
         "from typing import Any, Union\n\nBuffer = Union[bytes, bytearray, memoryview]\n\n",
-        "class GoError(Exception): ...\nclass GoPanic(GoError): ...\n\n",
+        "class GoError(Exception): ...\nclass GoPanic(GoError): ...\nclass GoForkError(RuntimeError): ...\n",
     ]
-    for export in exports:
-        if export["name"] in config.unchecked:
-            export = {**export, "direct": True, "symbol": export["name"]}
-        if export.get("direct") and _needs_no_conversion(export):
-            # Nothing to convert or check: the cffi function itself is the fastest wrapper.
-            module.append(f"\n\n{export['name']} = lib.{export['symbol']}\n")
-            stub.append(f"def {_function(export, False)[0]}: ...\n")
-            continue
-        signature, body = _function(export, export["name"] in config.borrowed)
-        doc = export.get("doc") or f"Go's {export['name']}."
-        bound = f"_c_{export['symbol']} = lib.{export['symbol']}\n\n\n"
-        module.append(f"\n\n{bound}def {signature}:\n    {_docstring(doc)}\n{body}")
-        stub.append(f"def {signature}: ...\n")
-    return "".join(module), "".join(stub)
-
-
-def _needs_no_conversion(export: dict[str, Any]) -> bool:
-    numeric = INTEGERS | FLOATS
-    return all(p["type"] in numeric for p in export["params"] or []) and all(
-        r in numeric for r in export["results"] or []
-    )
-
-
-def _docstring(doc: str) -> str:
-    text = doc.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-    return '"""' + text.replace("\n", "\n    ") + '\n    """' if "\n" in text else f'"""{text}"""'
-
-
-def _function(export: dict[str, Any], borrowed: bool) -> tuple[str, str]:
-    params = export["params"] or []
-    conversions: list[tuple[str, Conversion]] = []
-    index = 0
-    while index < len(params):
-        name, go_type = params[index]["name"], params[index]["type"]
-        following = params[index + 1] if index + 1 < len(params) else None
-        if go_type in BUFFERS and go_type != "[]byte" and following and is_length(following["name"], following["type"]):
-            # pointer + length: one buffer argument, passed with no copy
-            buffer = Conversion("Buffer", "{n}_view = _view({n})", "ffi.from_buffer({n}_view), {n}_view.nbytes")
-            conversions.append((name, buffer))
-            index += 2
-            continue
-        conversions.append((name, param_conversion(go_type)))
-        index += 1
-    signature_params = ", ".join(f"{name}: {c.annotation}" for name, c in conversions)
-    results = [result_conversion(t, borrowed) for t in export["results"] or []]
-    if not results:
-        returns = "None"
-    elif len(results) == 1:
-        returns = results[0][0]
-    else:
-        returns = "tuple[" + ", ".join(r[0] for r in results) + "]"
-    lines = [c.setup.format(n=name) for name, c in conversions if c.setup]
-    arguments = [c.argument.format(n=name) for name, c in conversions]
-    # A "direct" export uses C types of the user's preamble: it is called as it is, so a panic
-    # in it is not recovered (see docs/writing-go.md).
-    check = [] if export.get("direct") else ["if err[0]:", "    _raise(err)"]
-    if check:
-        lines.append("err = _slot.err")
-        arguments.append("err")
-    call = f"_c_{export['symbol']}({', '.join(arguments)})"
-    if not results:
-        lines += [call, *check]
-    else:
-        lines += [f"result = {call}", *check]
-        go_result = (export["results"] or [""])[0]
-        if len(results) == 1 and go_result in ("*C.char", "string"):
-            # Inlined: a helper call would cost as much as the rest of the conversion.
-            lines += ["if not result:", '    return ""']
-            if borrowed and go_result == "*C.char":
-                lines.append('return _string(result).decode("utf-8")')
-            else:
-                lines += ["try:", '    return _string(result).decode("utf-8")', "finally:", "    _free(result)"]
-        elif len(results) == 1:
-            lines.append("return " + results[0][1].format(v="result"))
+    for function in functions:
+        if function.direct:
+            # C types of the user's preamble: called through cffi as it is (no panic check).
+            module.append(f"{function.name} = _pygo_lib.{function.go_name}\n")
         else:
-            values = ", ".join(r[1].format(v=f"result.r{i}") for i, r in enumerate(results))
-            lines.append(f"return ({values})")
-    body = "".join(f"    {line}\n" for line in lines)
-    return f"{export['name']}({signature_params}) -> {returns}", body
+            module.append(f"{function.name} = _pygo_api[{function.name!r}]\n")
+        params = [f"{p.name}: {annotation(p.type)}" for p in function.params]
+        if function.context:
+            params += ["*", "timeout: float | None = None"]
+        stub.append(
+            f"\ndef {function.name}({', '.join(params)}) -> {_returns(function)}:\n    {function.doc!r}\n    ...\n"
+        )
+    names = ["GoError", "GoPanic", "GoForkError", *(f.name for f in functions)]
+    module.append(f"\n__all__ = {names!r}\n")
+    return "".join(module), "".join(stub)

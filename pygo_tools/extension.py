@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import posixpath
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import cffi
 from setuptools import Extension
 
+from .bindings import typed_functions
 from .config import Config
-from .declarations import cdef
+from .declarations import cdef, declared_functions
 from .errors import BuildError, ConfigError
 from .golib import GoLibrary
 from .header import HeaderDeclarations, check_declarations, check_signature_types, read_header
+from .typedc import init_rename, render_typed_layer
 
 
-def write_cffi_source(config: Config, library: GoLibrary, build_dir: Path) -> Path:
-    """Emit the extension's C source; it includes the Go header by its bare name."""
+@dataclass(frozen=True)
+class CffiSource:
+    path: Path
+    declared: frozenset[str]  # the functions cffi's ``lib`` has
+
+
+def write_cffi_source(config: Config, library: GoLibrary, build_dir: Path) -> CffiSource:
+    """Emit the extension's C source (cffi's part, then the typed module's); it includes the Go
+    header by its bare name."""
     ffi = cffi.FFI()
     header_text = library.header.read_text(encoding="utf-8")
     header = read_header(header_text, config.go_path)
@@ -33,8 +44,20 @@ def write_cffi_source(config: Config, library: GoLibrary, build_dir: Path) -> Pa
     ffi.set_source(config.extension, f'#include <stdlib.h>\n#include "{library.header.name}"\n')
     build_dir.mkdir(parents=True, exist_ok=True)
     path = build_dir / (config.extension.replace(".", "_") + ".c")
-    ffi.emit_c_code(str(path))
-    return path
+    emitted = build_dir / "cffi-part.c"
+    ffi.emit_c_code(str(emitted))
+    source = emitted.read_text(encoding="utf-8")
+    if config.wrapper:
+        functions = typed_functions(config, list(library.exports))
+        source = init_rename(config) + source + render_typed_layer(config, functions)
+    # Rewritten only when it changed, so that an unchanged build has nothing to recompile.
+    if not path.is_file() or path.read_text(encoding="utf-8") != source:
+        path.write_text(source, encoding="utf-8")
+    declared = frozenset(name for _, name in declared_functions(cdef_text.splitlines()))
+    return CffiSource(path, declared)
+
+
+_GENERATED_TYPE = re.compile(r"^struct\s+pygo|\bpygo\w*\s*;\s*$")
 
 
 def compose_cdef(config: Config, header: HeaderDeclarations) -> str:
@@ -45,10 +68,12 @@ def compose_cdef(config: Config, header: HeaderDeclarations) -> str:
     """
     where = config.source.name
     if config.signatures:
-        extra = [d for name, d in header.functions if name.startswith("pygo_")] if config.wrapper else []
-        structs = [t for t in header.types if t.startswith("struct pygo_")] if extra else []
-        return cdef([*structs, *config.signatures, *extra])
-    if not header.functions:
+        return cdef(config.signatures)
+    # The generated pygo exports are called by the typed module's C code, not through cffi.
+    functions = [(name, d) for name, d in header.functions if not name.startswith("pygo")]
+    types = [t for t in header.types if not _GENERATED_TYPE.search(t)]
+    header = HeaderDeclarations(types=tuple(types), functions=tuple(functions))
+    if not functions and not config.wrapper:
         raise BuildError(
             f"{where}: the Go library exports no functions",
             hint='mark the Go functions Python calls with `//export Name` (and `import "C"`)',

@@ -26,7 +26,7 @@ C_LIBRARY_FUNCTIONS = frozenset({"free", "malloc", "calloc", "realloc"})
 _EXPORT = re.compile(r"^extern\s+[^;]*?\b([A-Za-z_]\w*)\s*\(", re.MULTILINE)
 
 
-GENERATOR = Path(__file__).parent / "gen" / "exports.go"
+GENERATOR = sorted((Path(__file__).parent / "gen").glob("*.go"))
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,10 @@ class GoLibrary:
     path: Path
     header: Path
     target: Target
-    # What gen/exports.go found (with a `wrapper` configured): one dict per export.
+    # What gen/exports.go found (with a `wrapper` configured): one dict per export, and the
+    # struct types they use.
     exports: tuple[dict[str, Any], ...] = field(default=())
+    structs: tuple[dict[str, Any], ...] = field(default=())
 
     @property
     def directory(self) -> Path:
@@ -105,10 +107,11 @@ def build_go_library(
         shutil.rmtree(build_dir)
     build_dir.mkdir(parents=True)
     output = build_dir / f"lib{config.library}{target.library_suffix}"
-    exports: tuple[dict[str, Any], ...] = ()
+    description: dict[str, Any] = {}
     overlay = None
     if config.wrapper:
-        exports, overlay = generate_exports(config, target, go, build_dir)
+        description, overlay = generate_exports(config, target, go, build_dir)
+    exports = tuple(description.get("functions") or ())
     with log.step(f"go build {target.name}"):
         commands.run(
             go_build_command(config, target, go, output, overlay),
@@ -120,7 +123,8 @@ def build_go_library(
     if not output.is_file() or not header.is_file():
         raise BuildError(f"go build succeeded but did not write {output.name} and {header.name}")
     check_exports(config, header, exports)
-    return GoLibrary(path=output, header=header, target=target, exports=exports)
+    structs = tuple(description.get("structs") or ())
+    return GoLibrary(path=output, header=header, target=target, exports=exports, structs=structs)
 
 
 def cache_dir() -> Path:
@@ -137,7 +141,7 @@ def generator_binary(go: GoToolchain) -> Path:
     `go run` would recompile go/parser and friends on a cold Go cache (seconds) and relink on
     a warm one, at every build.
     """
-    source = GENERATOR.read_bytes()
+    source = b"".join(path.name.encode() + path.read_bytes() for path in GENERATOR)
     key = hashlib.sha256(source + str(go.path).encode() + f"{go.version}".encode()).hexdigest()[:16]
     binary = cache_dir() / f"exports-{key}{'.exe' if os.name == 'nt' else ''}"
     digest = binary.with_name(binary.name + ".sha256")
@@ -148,7 +152,7 @@ def generator_binary(go: GoToolchain) -> Path:
     with log.step("build the exports generator (once)"):
         # For this machine: no target GOOS/GOARCH, no user GOFLAGS, no cgo.
         commands.run(
-            [str(go.path), "build", "-trimpath", "-o", str(partial), str(GENERATOR)],
+            [str(go.path), "build", "-trimpath", "-o", str(partial), *map(str, GENERATOR)],
             cwd=binary.parent,
             env={"GOOS": "", "GOARCH": "", "GOFLAGS": "", "GOTOOLCHAIN": "local", "CGO_ENABLED": "0"},
         )
@@ -161,7 +165,7 @@ def generator_binary(go: GoToolchain) -> Path:
 
 def generate_exports(
     config: Config, target: Target, go: GoToolchain, build_dir: Path
-) -> tuple[tuple[dict[str, Any], ...], Path]:
+) -> tuple[dict[str, Any], Path]:
     """Run gen/exports.go on the Go sources: wrappers that catch panics and errors, and a
     description of the exports. The wrappers join the build through ``-overlay``, so nothing is
     written into the user's source tree."""
@@ -178,10 +182,10 @@ def generate_exports(
         commands.run(
             command, cwd=build_dir, hint="fix the function named above, or remove its //export or //pygo:export comment"
         )
-    exports = tuple(json.loads(description.read_text(encoding="utf-8")) or ())
+    found: dict[str, Any] = json.loads(description.read_text(encoding="utf-8"))
     overlay = build_dir / "overlay.json"
     overlay.write_text(json.dumps({"Replace": {str(source / generated.name): str(generated)}}))
-    return exports, overlay
+    return found, overlay
 
 
 def exported_functions(header_text: str) -> list[str]:
@@ -194,7 +198,7 @@ def check_exports(config: Config, header: Path, generated: tuple[dict[str, Any],
     """Fail the build, naming the symbol, when a declared function is not exported by Go, or
     when a function the typed module calls is missing from the library."""
     exported = set(exported_functions(header.read_text(encoding="utf-8")))
-    missing = sorted(e["symbol"] for e in generated if e["symbol"] not in exported)
+    missing = sorted(e["symbol"] for e in generated if e["symbol"] and e["symbol"] not in exported)
     if missing:
         raise BuildError(
             f"the Go library lacks the generated exports {', '.join(missing[:5])}",

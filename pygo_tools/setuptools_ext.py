@@ -19,7 +19,7 @@ from setuptools.command.sdist import sdist as _sdist
 from setuptools.dist import Distribution
 
 from . import commands, log
-from .bindings import render
+from .bindings import render, typed_functions
 from .buildcache import ArtifactCache, file_digest, inputs_key, tool_identity
 from .config import Config, load_config
 from .errors import BuildError, ConfigError, PygoError
@@ -30,6 +30,7 @@ from .programs import build_programs, console_scripts, tag_program_wheel, write_
 from .repair import repair_wheel
 from .targets import TARGET_ENV, Target, requested_targets
 from .toolchain import GoToolchain, find_go, find_zig
+from .validate import is_generated
 from .verify import check_built_extension, check_wheel
 
 CFFI_REQUIREMENT = "cffi>=1.15"
@@ -235,7 +236,8 @@ def make_build_ext(config: Config, target: Target, base: type[_build_ext]) -> ty
             library = build_go_library(config, target, go, work / "go", cc=shlex.join(self.cc) if self.cc else None)
             self.library = library
             ext = next(e for e in self.extensions if e.name == config.extension)
-            configure_extension(ext, config, library, write_cffi_source(config, library, work / "cffi"))
+            source = write_cffi_source(config, library, work / "cffi")
+            configure_extension(ext, config, library, source.path)
             base.run(self)
             built = Path(self.get_ext_fullpath(ext.name))
             check_built_extension(built, library)
@@ -243,7 +245,7 @@ def make_build_ext(config: Config, target: Target, base: type[_build_ext]) -> ty
             destination.mkdir(parents=True, exist_ok=True)
             shutil.copy2(library.path, destination / library.path.name)
             if config.wrapper:
-                write_wrapper(config, library, root)
+                write_wrapper(config, library, root, set(source.declared))
 
         def build_extensions(self) -> None:
             self.compiler.linker_so = without_absolute_rpaths(self.compiler.linker_so)
@@ -298,8 +300,11 @@ def extension_inputs_key(ext: Any, compiler: Any, library: GoLibrary, target: Ta
     )
 
 
-def write_wrapper(config: Config, library: GoLibrary, root: Path) -> None:
-    """Write the typed module and its stub next to the package's other modules under ``root``."""
+def write_wrapper(config: Config, library: GoLibrary, root: Path, declared: set[str]) -> None:
+    """Write the typed module and its stub next to the package's other modules under ``root``.
+
+    ``declared`` are the functions the cffi ``lib`` has (a direct export is called through it).
+    """
     names = {export["name"] for export in library.exports}
     for key in ("borrowed", "unchecked"):
         unknown = [name for name in getattr(config, key) if name not in names]
@@ -308,17 +313,27 @@ def write_wrapper(config: Config, library: GoLibrary, root: Path) -> None:
                 f"{config.source.name}: {key}: {', '.join(unknown)} is not a Go export",
                 hint="exports: " + (", ".join(sorted(names)) or "none"),
             )
-    native = [e["name"] for e in library.exports if e["name"] in config.unchecked and e["native"]]
-    if native:
+    functions = typed_functions(config, list(library.exports))
+    missing = [f.go_name for f in functions if f.direct and f.go_name not in declared]
+    if missing:
         raise BuildError(
-            f"{config.source.name}: unchecked: {', '.join(native)} is //pygo:export; only //export "
-            "functions can be called without the generated check",
+            f"{config.source.name}: signatures: {', '.join(missing)} uses C types of your cgo preamble, so the "
+            "typed module calls it through the cffi lib, but it is not declared",
+            hint="add its declaration from the header Go writes to signatures, or remove signatures",
         )
-    module, stub = render(config, list(library.exports))
+    if config.unchecked:
+        log.info("unchecked: no longer needed: every typed call is checked at the cost of an unchecked one")
+    module, stub = render(config, functions)
     path = root.joinpath(*config.wrapper.split("."))
-    path.with_suffix(".py").write_text(module, encoding="utf-8")
-    path.with_suffix(".pyi").write_text(stub, encoding="utf-8")
-    log.info(f"wrote {config.wrapper}: {len(library.exports)} typed functions")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for target, text in ((path.with_suffix(".py"), module), (path.with_suffix(".pyi"), stub)):
+        if target.exists() and not is_generated(target):
+            raise BuildError(f"{target}: exists and was not written by pygo-tools; it is left as it is")
+        target.write_text(text, encoding="utf-8")
+    for function in functions:
+        for note in function.renamed:
+            log.info(f"typed module: {note}")
+    log.info(f"wrote {config.wrapper}: {len(functions)} typed functions")
 
 
 def make_bdist_wheel(config: Config, targets: list[Target], base: type[_bdist_wheel]) -> type[_bdist_wheel]:

@@ -1,10 +1,11 @@
-// Command exports is run by pygo-tools (go run exports.go) on a copy of the user's Go package.
-// It finds the functions marked //export NAME or //pygo:export, and writes
-//   - pygo_exports.go: one cgo export pygo_NAME per function that calls it, turns a panic or a
-//     returned error into a message in a C string slot (the last parameter), and returns
-//     string results as C strings the caller frees;
-//   - a JSON description of those functions, from which pygo-tools writes the typed Python module.
+// Command exports is run by pygo-tools on the user's Go package (built once, cached).
+// It finds the functions marked //export NAME or //pygo:export and writes
+//   - pygo_exports.go: one cgo export per function that converts its arguments, calls it,
+//     turns a panic or a returned error into a message in a pygo_error, and hands results to C;
+//   - a JSON description of those functions and the struct types they use, from which
+//     pygo-tools generates the C functions of the typed module and its Python side.
 //
+// Everything generated is named with the prefix "pygo", which the user's package may not use.
 // Standard library only.
 package main
 
@@ -17,34 +18,73 @@ import (
 	"go/build"
 	"go/format"
 	"go/parser"
-	"go/printer"
 	"go/token"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode"
 )
 
+// typeDesc describes a Go type as it crosses into Python.
+type typeDesc struct {
+	// int, float, bool, string, cstring (*C.char), bytes ([]byte), pointer (unsafe.Pointer,
+	// *byte...), list, map, struct, or opaque (a C type of the user's preamble).
+	Kind   string    `json:"kind"`
+	Go     string    `json:"go"`              // how the user's source spells it
+	C      string    `json:"c,omitempty"`     // the C type in the generated export's signature
+	Bits   int       `json:"bits,omitempty"`  // Go numbers: 8, 16, 32, 64 (0: the size of C's type)
+	Signed bool      `json:"signed,omitempty"` // Go integers
+	Elem   *typeDesc `json:"elem,omitempty"`  // list
+	Key    *typeDesc `json:"key,omitempty"`   // map
+	Value  *typeDesc `json:"value,omitempty"` // map
+	Name   string    `json:"name,omitempty"`  // struct: its Go name
+	Named  string    `json:"named,omitempty"` // a named type over a basic one (type Celsius float64)
+	Base   string    `json:"base,omitempty"`  // for a named type: the type under it (float64)
+}
+
 type param struct {
-	Name string `json:"name"`
-	Type string `json:"type"`
+	Name string    `json:"name"`
+	Type *typeDesc `json:"type"`
 }
 
 type function struct {
-	Name    string            `json:"name"`    // what Python calls it: the Go export name
-	Symbol  string            `json:"symbol"`  // the C symbol of the generated wrapper
-	Params  []param           `json:"params"`  // as in the Go source
-	Results []string          `json:"results"` // Go result types, without a trailing error
-	Error   bool              `json:"error"`   // the last Go result is an error
-	Native  bool              `json:"native"`  // //pygo:export: pygo-tools makes the cgo export
-	Doc     string            `json:"doc"`
-	Direct  bool              `json:"direct"` // uses C types of the user's preamble: called as is, not wrapped
-	imports map[string]string // package name -> import path, used by the signature's types
+	Name    string      `json:"name"`    // the Go export name, what Python calls it before renaming
+	Symbol  string      `json:"symbol"`  // the C symbol of the generated export ("" when direct)
+	Params  []param     `json:"params"`  // without a leading context.Context
+	Results []*typeDesc `json:"results"` // without a trailing error
+	Error   bool        `json:"error"`   // the last Go result is an error
+	Context bool        `json:"context"` // the first Go parameter is a context.Context
+	Native  bool        `json:"native"`  // //pygo:export: pygo-tools makes the cgo export
+	Direct  bool        `json:"direct"`  // uses C types of the user's preamble: called as is
+	Writes  []string    `json:"writes"`  // buffer parameters Go writes into (//pygo:writes)
+	Doc     string      `json:"doc"`
+	File    string      `json:"file"`
+	Line    int         `json:"line"`
 }
+
+type field struct {
+	Name string    `json:"name"`
+	Type *typeDesc `json:"type"`
+}
+
+type structDesc struct {
+	Name   string  `json:"name"`
+	Fields []field `json:"fields"`
+	Doc    string  `json:"doc"`
+}
+
+type description struct {
+	Functions []function     `json:"functions"`
+	Structs   []*structDesc  `json:"structs"`
+	structs   map[string]*structDesc
+}
+
+const generatedName = "pygo_exports.go"
 
 func main() {
 	dir := flag.String("dir", ".", "Go package directory")
-	out := flag.String("out", "pygo_exports.go", "Go file to write")
+	out := flag.String("out", generatedName, "Go file to write")
 	jsonOut := flag.String("json", "exports.json", "JSON description to write")
 	tags := flag.String("tags", "", "comma-separated build tags")
 	goos := flag.String("goos", build.Default.GOOS, "target GOOS (which files build)")
@@ -54,6 +94,12 @@ func main() {
 		fmt.Fprintln(os.Stderr, "pygo-tools exports:", err)
 		os.Exit(1)
 	}
+}
+
+type pkg struct {
+	fset  *token.FileSet
+	files []*ast.File
+	types map[string]*ast.TypeSpec
 }
 
 func run(dir, out, jsonOut, tags, goos, goarch string) error {
@@ -68,239 +114,454 @@ func run(dir, out, jsonOut, tags, goos, goarch string) error {
 		return err
 	}
 	sort.Strings(names)
-	fset := token.NewFileSet()
-	var funcs []function
+	p := &pkg{fset: token.NewFileSet(), types: map[string]*ast.TypeSpec{}}
 	for _, name := range names {
 		base := filepath.Base(name)
-		if strings.HasSuffix(base, "_test.go") || base == filepath.Base(out) {
+		if strings.HasSuffix(base, "_test.go") {
 			continue
 		}
 		if ok, err := ctx.MatchFile(dir, base); err != nil || !ok {
 			continue
 		}
-		file, err := parser.ParseFile(fset, name, nil, parser.ParseComments)
+		if base == generatedName {
+			return fmt.Errorf("%s: this file name is reserved for the code pygo-tools generates; rename the file", name)
+		}
+		file, err := parser.ParseFile(p.fset, name, nil, parser.ParseComments)
 		if err != nil {
 			return err
 		}
+		p.files = append(p.files, file)
+	}
+	if err := p.checkReserved(); err != nil {
+		return err
+	}
+	d := &description{structs: map[string]*structDesc{}}
+	for _, file := range p.files {
 		for _, decl := range file.Decls {
 			fn, ok := decl.(*ast.FuncDecl)
 			if !ok || fn.Recv != nil || fn.Doc == nil {
 				continue
 			}
-			described, err := describe(fset, fn, fileImports(file))
+			described, err := p.describe(fn, d)
 			if err != nil {
-				return fmt.Errorf("%s: %s: %w", fset.Position(fn.Pos()), fn.Name.Name, err)
+				return fmt.Errorf("%s: %s: %w", p.fset.Position(fn.Pos()), fn.Name.Name, err)
 			}
 			if described != nil {
-				funcs = append(funcs, *described)
+				described.Symbol = ""
+				if !described.Direct {
+					described.Symbol = fmt.Sprintf("pygo%d_%s", len(d.Functions), asciiName(described.Name))
+				}
+				d.Functions = append(d.Functions, *described)
 			}
 		}
 	}
-	code, err := format.Source([]byte(wrappers(funcs)))
+	sort.Slice(d.Structs, func(i, j int) bool { return d.Structs[i].Name < d.Structs[j].Name })
+	code, err := format.Source([]byte(wrappers(d)))
 	if err != nil {
-		return err
+		return fmt.Errorf("generated code does not parse (a pygo-tools bug): %w", err)
 	}
 	if err := os.WriteFile(out, code, 0o644); err != nil {
 		return err
 	}
-	data, err := json.MarshalIndent(funcs, "", "  ")
+	data, err := json.MarshalIndent(d, "", "  ")
 	if err != nil {
 		return err
 	}
 	return os.WriteFile(jsonOut, data, 0o644)
 }
 
-// fileImports maps the names a file's code uses for its imports to their paths.
-func fileImports(file *ast.File) map[string]string {
-	imports := map[string]string{}
-	for _, spec := range file.Imports {
-		path := strings.Trim(spec.Path.Value, `"`)
-		name := filepath.Base(path)
-		if spec.Name != nil {
-			name = spec.Name.Name
-		}
-		if name != "C" && name != "_" && name != "." {
-			imports[name] = path
+// checkReserved refuses package-level names that could clash with the generated code.
+func (p *pkg) checkReserved() error {
+	for _, file := range p.files {
+		for _, decl := range file.Decls {
+			var idents []*ast.Ident
+			switch d := decl.(type) {
+			case *ast.FuncDecl:
+				if d.Recv == nil {
+					idents = append(idents, d.Name)
+				}
+			case *ast.GenDecl:
+				for _, spec := range d.Specs {
+					switch s := spec.(type) {
+					case *ast.TypeSpec:
+						idents = append(idents, s.Name)
+						p.types[s.Name.Name] = s
+					case *ast.ValueSpec:
+						idents = append(idents, s.Names...)
+					}
+				}
+			}
+			for _, id := range idents {
+				if strings.HasPrefix(id.Name, "pygo") {
+					return fmt.Errorf("%s: %s: names starting with \"pygo\" are reserved for the code pygo-tools generates; rename it",
+						p.fset.Position(id.Pos()), id.Name)
+				}
+			}
 		}
 	}
-	return imports
+	return nil
 }
 
-func describe(fset *token.FileSet, fn *ast.FuncDecl, imports map[string]string) (*function, error) {
+func asciiName(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_') {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}
+
+func commentText(c *ast.Comment) string {
+	text := c.Text
+	if strings.HasPrefix(text, "/*") {
+		return strings.TrimSuffix(strings.TrimPrefix(text, "/*"), "*/")
+	}
+	text = strings.TrimPrefix(text, "//")
+	return strings.TrimPrefix(text, " ")
+}
+
+func (p *pkg) describe(fn *ast.FuncDecl, d *description) (*function, error) {
 	var name string
 	native := false
 	var doc []string
+	var writes []string
 	for _, c := range fn.Doc.List {
-		text := strings.TrimSpace(strings.TrimPrefix(c.Text, "//"))
 		switch {
 		case strings.HasPrefix(c.Text, "//export "):
 			name = strings.TrimSpace(strings.TrimPrefix(c.Text, "//export "))
-		case strings.HasPrefix(c.Text, "//pygo:export"):
+		case c.Text == "//pygo:export" || strings.HasPrefix(c.Text, "//pygo:export "):
 			name, native = fn.Name.Name, true
+		case strings.HasPrefix(c.Text, "//pygo:writes"):
+			for _, w := range strings.FieldsFunc(strings.TrimPrefix(c.Text, "//pygo:writes"), func(r rune) bool {
+				return r == ',' || unicode.IsSpace(r)
+			}) {
+				writes = append(writes, w)
+			}
+		case strings.HasPrefix(c.Text, "//pygo:"):
+			return nil, fmt.Errorf("unknown directive %q (known: //pygo:export, //pygo:writes NAME)", c.Text)
 		case !strings.HasPrefix(c.Text, "//go:"):
-			doc = append(doc, text)
+			doc = append(doc, commentText(c))
 		}
 	}
 	if name == "" {
+		if len(writes) > 0 {
+			return nil, fmt.Errorf("//pygo:writes applies only to a function marked //export or //pygo:export")
+		}
 		return nil, nil
 	}
 	if fn.Type.TypeParams != nil {
 		return nil, fmt.Errorf("generic functions cannot be exported")
 	}
-	f := &function{Name: name, Symbol: "pygo_" + name, Native: native, Doc: strings.TrimSpace(strings.Join(doc, "\n")), imports: map[string]string{}}
-	ast.Inspect(fn.Type, func(n ast.Node) bool {
-		if sel, ok := n.(*ast.SelectorExpr); ok {
-			if pkg, ok := sel.X.(*ast.Ident); ok && imports[pkg.Name] != "" {
-				f.imports[pkg.Name] = imports[pkg.Name]
-			}
-			if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "C" && !builtinC[sel.Sel.Name] {
-				// The wrapper file cannot see the user's preamble (repeating it would clash in the
-				// header cgo assembles), so such a function is called through its own export.
-				f.Direct = true
-			}
-		}
-		return true
-	})
-	if f.Direct {
-		f.Symbol = name
+	position := p.fset.Position(fn.Pos())
+	f := &function{
+		Name: name, Native: native, Doc: strings.TrimSpace(strings.Join(doc, "\n")), Writes: writes,
+		File: filepath.Base(position.Filename), Line: position.Line,
 	}
 	index := 0
-	for _, field := range fn.Type.Params.List {
-		typ := source(fset, field.Type)
-		if strings.HasPrefix(typ, "...") {
+	for _, group := range fn.Type.Params.List {
+		if _, ok := group.Type.(*ast.Ellipsis); ok {
 			return nil, fmt.Errorf("variadic parameters are not supported")
 		}
-		if len(field.Names) == 0 {
-			f.Params = append(f.Params, param{fmt.Sprintf("p%d", index), typ})
-			index++
+		names := group.Names
+		if len(names) == 0 {
+			names = []*ast.Ident{nil}
 		}
-		for _, n := range field.Names {
-			pname := n.Name
-			if pname == "_" {
-				pname = fmt.Sprintf("p%d", index)
+		for _, n := range names {
+			if index == 0 && isContext(group.Type) {
+				f.Context = true
+				index++
+				continue
 			}
-			f.Params = append(f.Params, param{pname, typ})
+			pname := fmt.Sprintf("p%d", index)
+			if n != nil && n.Name != "_" {
+				pname = n.Name
+			}
+			t, err := p.resolve(group.Type, d, native)
+			if err != nil {
+				return nil, fmt.Errorf("parameter %s: %w", pname, err)
+			}
+			if t.Kind == "context" {
+				return nil, fmt.Errorf("parameter %s: a context.Context must be the first parameter", pname)
+			}
+			f.Params = append(f.Params, param{pname, t})
 			index++
 		}
 	}
+	if f.Context && !native {
+		return nil, fmt.Errorf("a context.Context parameter needs //pygo:export (cgo cannot export it)")
+	}
 	if fn.Type.Results != nil {
-		for _, field := range fn.Type.Results.List {
-			count := len(field.Names)
+		var results []ast.Expr
+		for _, group := range fn.Type.Results.List {
+			count := len(group.Names)
 			if count == 0 {
 				count = 1
 			}
 			for i := 0; i < count; i++ {
-				f.Results = append(f.Results, source(fset, field.Type))
+				results = append(results, group.Type)
 			}
 		}
-	}
-	if n := len(f.Results); n > 0 && f.Results[n-1] == "error" {
-		if !native {
-			return nil, fmt.Errorf("cgo cannot //export a function returning error; mark it //pygo:export instead")
+		if n := len(results); n > 0 {
+			if id, ok := results[n-1].(*ast.Ident); ok && id.Name == "error" {
+				if !native {
+					return nil, fmt.Errorf("cgo cannot //export a function returning error; mark it //pygo:export instead")
+				}
+				f.Error = true
+				results = results[:n-1]
+			}
 		}
-		f.Error = true
-		f.Results = f.Results[:n-1]
+		for i, r := range results {
+			t, err := p.resolve(r, d, native)
+			if err != nil {
+				return nil, fmt.Errorf("result %d: %w", i+1, err)
+			}
+			if t.Kind == "context" || t.Kind == "pointer" {
+				if native {
+					return nil, fmt.Errorf("result %d: %s cannot be returned to Python", i+1, t.Go)
+				}
+				t = &typeDesc{Kind: "opaque", Go: t.Go}
+			}
+			f.Results = append(f.Results, t)
+		}
 	}
-	for _, r := range f.Results {
-		if r == "error" || strings.HasPrefix(r, "[]") || strings.HasPrefix(r, "map[") || r == "any" || r == "interface{}" {
-			return nil, fmt.Errorf("result type %s cannot cross into C; return a string, a number or a C pointer", r)
+	for _, t := range f.types() {
+		if t.Kind == "opaque" {
+			if native {
+				return nil, fmt.Errorf("type %s cannot be converted from or to Python", t.Go)
+			}
+			// The generated file cannot see the user's preamble (repeating it would clash in
+			// the header cgo assembles), so such a function is called through its own export.
+			f.Direct = true
+		}
+	}
+	for _, w := range writes {
+		found := false
+		for _, prm := range f.Params {
+			if prm.Name == w {
+				found = true
+				if prm.Type.Kind != "bytes" && prm.Type.Kind != "pointer" && prm.Type.Kind != "cstring" {
+					return nil, fmt.Errorf("//pygo:writes %s: %s is a %s, not a buffer Go can write into", w, w, prm.Type.Go)
+				}
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("//pygo:writes %s: no parameter is named %s", w, w)
 		}
 	}
 	return f, nil
 }
 
-// builtinC are the C types the generated file can name with only stdlib.h and stdint.h.
-var builtinC = map[string]bool{
-	"char": true, "schar": true, "uchar": true, "short": true, "ushort": true, "int": true, "uint": true,
-	"long": true, "ulong": true, "longlong": true, "ulonglong": true, "float": true, "double": true,
-	"size_t": true, "int8_t": true, "int16_t": true, "int32_t": true, "int64_t": true, "uint8_t": true,
-	"uint16_t": true, "uint32_t": true, "uint64_t": true, "uintptr_t": true,
+func (f *function) types() []*typeDesc {
+	var all []*typeDesc
+	for _, prm := range f.Params {
+		all = append(all, prm.Type)
+	}
+	return append(all, f.Results...)
 }
+
+func isContext(e ast.Expr) bool {
+	sel, ok := e.(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	pkgName, ok := sel.X.(*ast.Ident)
+	return ok && pkgName.Name == "context" && sel.Sel.Name == "Context"
+}
+
+var goInts = map[string]struct {
+	bits   int
+	signed bool
+	c      string
+}{
+	"int": {64, true, "GoInt"}, "int8": {8, true, "GoInt8"}, "int16": {16, true, "GoInt16"},
+	"int32": {32, true, "GoInt32"}, "int64": {64, true, "GoInt64"}, "rune": {32, true, "GoInt32"},
+	"uint": {64, false, "GoUint"}, "uint8": {8, false, "GoUint8"}, "byte": {8, false, "GoUint8"},
+	"uint16": {16, false, "GoUint16"}, "uint32": {32, false, "GoUint32"}, "uint64": {64, false, "GoUint64"},
+	"uintptr": {64, false, "GoUintptr"},
+}
+
+// cNumbers are the C types cgo spells C.name, with the C spelling; their size comes from C.
+var cNumbers = map[string]string{
+	"char": "char", "schar": "signed char", "uchar": "unsigned char", "short": "short",
+	"ushort": "unsigned short", "int": "int", "uint": "unsigned int", "long": "long",
+	"ulong": "unsigned long", "longlong": "long long", "ulonglong": "unsigned long long",
+	"size_t": "size_t", "int8_t": "int8_t", "int16_t": "int16_t", "int32_t": "int32_t",
+	"int64_t": "int64_t", "uint8_t": "uint8_t", "uint16_t": "uint16_t", "uint32_t": "uint32_t",
+	"uint64_t": "uint64_t", "uintptr_t": "uintptr_t", "ssize_t": "ssize_t",
+}
+
+var cBuffers = map[string]bool{"uchar": true, "uint8_t": true, "void": true, "schar": true}
 
 func source(fset *token.FileSet, node ast.Node) string {
 	var buf bytes.Buffer
-	printer.Fprint(&buf, fset, node)
+	_ = format.Node(&buf, fset, node)
 	return buf.String()
 }
 
-// wrappers writes one cgo export per function. String results become C strings (Go may not
-// hand Go memory to C); a panic or error becomes "P<message>" or "E<message>" in *pygoErr.
-func wrappers(funcs []function) string {
-	var b strings.Builder
-	b.WriteString("// Code generated by pygo-tools; DO NOT EDIT.\n\npackage main\n\n")
-	b.WriteString("// #include <stdlib.h>\n// #include <stdint.h>\n")
-	b.WriteString("import \"C\"\n\n")
-	used := map[string]string{}
-	for _, f := range funcs {
-		if f.Direct {
-			continue
+func (p *pkg) resolve(e ast.Expr, d *description, native bool) (*typeDesc, error) {
+	spelled := source(p.fset, e)
+	switch t := e.(type) {
+	case *ast.ParenExpr:
+		return p.resolve(t.X, d, native)
+	case *ast.Ident:
+		if n, ok := goInts[t.Name]; ok {
+			return &typeDesc{Kind: "int", Go: t.Name, C: n.c, Bits: n.bits, Signed: n.signed}, nil
 		}
-		for name, path := range f.imports {
-			used[name] = path
+		switch t.Name {
+		case "float32":
+			return &typeDesc{Kind: "float", Go: t.Name, C: "GoFloat32", Bits: 32}, nil
+		case "float64":
+			return &typeDesc{Kind: "float", Go: t.Name, C: "GoFloat64", Bits: 64}, nil
+		case "bool":
+			return &typeDesc{Kind: "bool", Go: t.Name, C: "GoUint8"}, nil
+		case "string":
+			return &typeDesc{Kind: "string", Go: t.Name}, nil
+		case "error", "any", "complex64", "complex128":
+			return nil, fmt.Errorf("type %s is not supported here", t.Name)
 		}
-	}
-	names := make([]string, 0, len(used))
-	for name := range used {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	if len(names) > 0 {
-		b.WriteString("import (\n")
-		for _, name := range names {
-			fmt.Fprintf(&b, "\t%s %q\n", name, used[name])
+		spec, ok := p.types[t.Name]
+		if !ok {
+			return nil, fmt.Errorf("type %s is not supported (not a basic type or a type of this package)", t.Name)
 		}
-		b.WriteString(")\n\n")
-	}
-	// No fmt here: it would pull reflect into every library (about 100 KB).
-	b.WriteString("func pygoRecover(out **C.char) {\n\tr := recover()\n\tif r == nil {\n\t\treturn\n\t}\n")
-	b.WriteString("\tmessage := \"panic with a value that is not a string or an error\"\n")
-	b.WriteString("\tswitch v := r.(type) {\n\tcase string:\n\t\tmessage = v\n\tcase error:\n\t\tmessage = v.Error()\n")
-	b.WriteString("\tcase interface{ String() string }:\n\t\tmessage = v.String()\n\t}\n")
-	b.WriteString("\t*out = C.CString(\"P\" + message)\n}\n\n")
-	for _, f := range funcs {
-		if f.Direct {
-			continue
+		if _, isStruct := spec.Type.(*ast.StructType); isStruct {
+			return p.structType(spec, d, native)
 		}
-		var params, args, results, assigns []string
-		for _, p := range f.Params {
-			params = append(params, "pygo_"+p.Name+" "+p.Type)
-			args = append(args, "pygo_"+p.Name)
+		if spec.Assign.IsValid() || spec.TypeParams != nil {
+			return nil, fmt.Errorf("type %s: aliases and generic types are not supported", t.Name)
 		}
-		params = append(params, "pygoErr **C.char")
-		for i, r := range f.Results {
-			cType := r
-			if r == "string" {
-				cType = "*C.char"
+		under, err := p.resolve(spec.Type, d, native)
+		if err != nil {
+			return nil, fmt.Errorf("type %s: %w", t.Name, err)
+		}
+		if under.Named != "" {
+			return nil, fmt.Errorf("type %s: a named type over another named type is not supported", t.Name)
+		}
+		named := *under
+		named.Named, named.Go, named.Base = t.Name, t.Name, under.Go
+		return &named, nil
+	case *ast.SelectorExpr:
+		pkgName, _ := t.X.(*ast.Ident)
+		switch {
+		case pkgName != nil && pkgName.Name == "C":
+			if c, ok := cNumbers[t.Sel.Name]; ok {
+				return &typeDesc{Kind: "int", Go: spelled, C: c}, nil
 			}
-			results = append(results, fmt.Sprintf("r%d %s", i, cType))
-			assigns = append(assigns, fmt.Sprintf("g%d", i))
+			if t.Sel.Name == "float" || t.Sel.Name == "double" {
+				return &typeDesc{Kind: "float", Go: spelled, C: t.Sel.Name}, nil
+			}
+			return &typeDesc{Kind: "opaque", Go: spelled}, nil
+		case pkgName != nil && pkgName.Name == "unsafe" && t.Sel.Name == "Pointer":
+			return &typeDesc{Kind: "pointer", Go: spelled}, nil
+		case pkgName != nil && pkgName.Name == "context" && t.Sel.Name == "Context":
+			return &typeDesc{Kind: "context", Go: spelled}, nil
 		}
-		fmt.Fprintf(&b, "\n//export %s\nfunc %s(%s)", f.Symbol, f.Symbol, strings.Join(params, ", "))
-		if len(results) > 0 {
-			fmt.Fprintf(&b, " (%s)", strings.Join(results, ", "))
+		if native {
+			return nil, fmt.Errorf("type %s from another package is not supported; use a basic Go type", spelled)
 		}
-		b.WriteString(" {\n\tdefer pygoRecover(pygoErr)\n\t")
-		call := fmt.Sprintf("%s(%s)", f.Name, strings.Join(args, ", ")) // cgo: export name == Go name
-		targets := append([]string{}, assigns...)
-		if f.Error {
-			targets = append(targets, "err")
-		}
-		if len(targets) > 0 {
-			fmt.Fprintf(&b, "%s := %s\n", strings.Join(targets, ", "), call)
-		} else {
-			b.WriteString(call + "\n")
-		}
-		if f.Error {
-			b.WriteString("\tif err != nil {\n\t\t*pygoErr = C.CString(\"E\" + err.Error())\n\t\treturn\n\t}\n")
-		}
-		for i, r := range f.Results {
-			if r == "string" {
-				fmt.Fprintf(&b, "\tr%d = C.CString(g%d)\n", i, i)
-			} else {
-				fmt.Fprintf(&b, "\tr%d = g%d\n", i, i)
+		return &typeDesc{Kind: "opaque", Go: spelled}, nil
+	case *ast.StarExpr:
+		if sel, ok := t.X.(*ast.SelectorExpr); ok {
+			if pkgName, ok := sel.X.(*ast.Ident); ok && pkgName.Name == "C" {
+				if sel.Sel.Name == "char" {
+					return &typeDesc{Kind: "cstring", Go: spelled}, nil
+				}
+				if cBuffers[sel.Sel.Name] {
+					return &typeDesc{Kind: "pointer", Go: spelled}, nil
+				}
+				return &typeDesc{Kind: "opaque", Go: spelled}, nil
 			}
 		}
-		b.WriteString("\treturn\n}\n")
+		if id, ok := t.X.(*ast.Ident); ok && (id.Name == "byte" || id.Name == "uint8") {
+			return &typeDesc{Kind: "pointer", Go: spelled}, nil
+		}
+		if native {
+			return nil, fmt.Errorf("pointer type %s is not supported; pass values", spelled)
+		}
+		return &typeDesc{Kind: "opaque", Go: spelled}, nil
+	case *ast.ArrayType:
+		if t.Len != nil {
+			return nil, fmt.Errorf("array type %s is not supported; use a slice", spelled)
+		}
+		if id, ok := t.Elt.(*ast.Ident); ok && (id.Name == "byte" || id.Name == "uint8") {
+			return &typeDesc{Kind: "bytes", Go: spelled}, nil
+		}
+		elem, err := p.resolve(t.Elt, d, native)
+		if err != nil {
+			return nil, err
+		}
+		if !convertible(elem) {
+			return nil, fmt.Errorf("slice of %s is not supported", elem.Go)
+		}
+		return &typeDesc{Kind: "list", Go: spelled, Elem: elem}, nil
+	case *ast.MapType:
+		key, err := p.resolve(t.Key, d, native)
+		if err != nil {
+			return nil, err
+		}
+		if key.Kind != "string" || key.Named != "" {
+			return nil, fmt.Errorf("map type %s is not supported: keys must be string", spelled)
+		}
+		value, err := p.resolve(t.Value, d, native)
+		if err != nil {
+			return nil, err
+		}
+		if !convertible(value) {
+			return nil, fmt.Errorf("map of %s is not supported", value.Go)
+		}
+		return &typeDesc{Kind: "map", Go: spelled, Key: key, Value: value}, nil
 	}
-	return b.String()
+	if native {
+		return nil, fmt.Errorf("type %s is not supported", spelled)
+	}
+	return &typeDesc{Kind: "opaque", Go: spelled}, nil
+}
+
+// convertible: a Go value of this type can be encoded for Python and back (no C types).
+func convertible(t *typeDesc) bool {
+	switch t.Kind {
+	case "int", "float", "bool":
+		return !strings.HasPrefix(t.Go, "C.")
+	case "string", "bytes", "list", "map", "struct":
+		return true
+	}
+	return false
+}
+
+func (p *pkg) structType(spec *ast.TypeSpec, d *description, native bool) (*typeDesc, error) {
+	name := spec.Name.Name
+	desc := &typeDesc{Kind: "struct", Go: name, Name: name}
+	if _, seen := d.structs[name]; seen {
+		return desc, nil // described already, or being described (a recursive type)
+	}
+	if spec.TypeParams != nil {
+		return nil, fmt.Errorf("generic struct %s is not supported", name)
+	}
+	s := &structDesc{Name: name}
+	if spec.Doc != nil {
+		s.Doc = strings.TrimSpace(spec.Doc.Text())
+	}
+	d.structs[name] = s
+	d.Structs = append(d.Structs, s)
+	for _, group := range spec.Type.(*ast.StructType).Fields.List {
+		if len(group.Names) == 0 {
+			return nil, fmt.Errorf("struct %s: embedded fields are not supported", name)
+		}
+		for _, n := range group.Names {
+			if !n.IsExported() {
+				continue // unexported fields stay in Go: zero when Python builds the value
+			}
+			t, err := p.resolve(group.Type, d, native)
+			if err != nil {
+				return nil, fmt.Errorf("struct %s: field %s: %w", name, n.Name, err)
+			}
+			if !convertible(t) {
+				return nil, fmt.Errorf("struct %s: field %s: type %s is not supported", name, n.Name, t.Go)
+			}
+			s.Fields = append(s.Fields, field{n.Name, t})
+		}
+	}
+	return desc, nil
 }

@@ -77,8 +77,11 @@ def test_errors_and_panics_become_exceptions_and_the_process_lives(
     assert call(python, tmp_path, code).splitlines() == [f"{exception} {message}", "hello after"]
 
 
-def test_unchecked_export_is_the_cffi_function_itself(python: Path, tmp_path: Path) -> None:
-    assert call(python, tmp_path, "from typed_pkg._native import lib\nprint(api.Scale is lib.Scale)") == "True"
+def test_unchecked_is_accepted_and_still_protected(python: Path, tmp_path: Path) -> None:
+    # `unchecked` (pygo-tools 0.2's opt-out of the panic check) is accepted for old configs;
+    # every typed call is now checked at no extra cost, so Scale is a typed C function too.
+    code = "from typed_pkg._native import lib\nprint(api.Scale is lib.Scale, type(api.Scale).__name__)"
+    assert call(python, tmp_path, code) == "False builtin_function_or_method"
 
 
 def test_go_panic_is_a_go_error(python: Path, tmp_path: Path) -> None:
@@ -114,8 +117,16 @@ def test_two_threads_in_go_overlap(python: Path, tmp_path: Path) -> None:
 
 def test_stub_has_typed_signatures(python: Path, tmp_path: Path) -> None:
     stub = Path(call(python, tmp_path, "print(api.__file__)")).with_suffix(".pyi").read_text()
-    assert "def Shout(s: str, times: int) -> str: ..." in stub
-    assert "def Digest(data: Buffer) -> str: ..." in stub
-    assert "def HashPointer(data: Buffer) -> str: ..." in stub
-    assert "def Stats(data: Buffer) -> tuple[int, float]: ..." in stub
-    assert "def Sleep(ms: int) -> None: ..." in stub
+    assert "def Shout(s: str, times: int) -> str:" in stub
+    assert "def Digest(data: Buffer) -> str:" in stub
+    assert "def HashPointer(data: Buffer) -> str:" in stub
+    assert "def Stats(data: Buffer) -> tuple[int, float]:" in stub
+    assert "def Sleep(ms: int) -> None:" in stub
+    assert "    'Sleep blocks for ms milliseconds (the GIL is released meanwhile).'" in stub
+
+
+def test_functions_have_signatures_and_docs(python: Path, tmp_path: Path) -> None:
+    code = "import inspect\nprint(inspect.signature(api.Shout), api.Shout.__module__)\nprint(api.Shout.__doc__)"
+    lines = call(python, tmp_path, code).splitlines()
+    assert lines[0] == "(s, times) typed_pkg.api"
+    assert lines[1] == "Shout upper-cases s, times times. Go types in and out: pygo-tools makes the C export."
