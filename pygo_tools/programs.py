@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import shlex
 import struct
+import tempfile
 from pathlib import Path
 
-from . import commands, log
+from . import commands, log, platforms
 from .config import Config, Executable, entry_function
 from .errors import BuildError
 from .targets import Target
@@ -23,8 +24,10 @@ def executable_name(program: Executable, target: Target) -> str:
     return program.name + (".exe" if target.goos == "windows" else "")
 
 
-def go_build_program_command(program: Executable, go: GoToolchain, output: Path, version: str) -> list[str]:
-    ldflags = ["-s", "-w"]
+def go_build_program_command(
+    program: Executable, go: GoToolchain, output: Path, version: str, strip: str = "-s -w"
+) -> list[str]:
+    ldflags = [strip]
     if program.version_var:
         ldflags.append(f"-X {program.version_var}={version}")
     if program.ldflags:
@@ -39,22 +42,28 @@ def build_programs(config: Config, target: Target, go: GoToolchain, bin_dir: Pat
     """Build every configured executable for ``target`` into ``bin_dir``."""
     bin_dir.mkdir(parents=True, exist_ok=True)
     built = []
-    for program in config.executables:
-        output = bin_dir / executable_name(program, target)
-        env = {"GOOS": target.goos, "GOARCH": target.goarch, "GOTOOLCHAIN": "local", "CGO_ENABLED": "0"}
-        if program.cgo:
-            env["CGO_ENABLED"] = "1"
-            if target.uses_zig:
-                env["CC"] = shlex.join(find_zig().cc(target))
-        with log.step(f"go build {program.name} {target.name}"):
-            commands.run(
-                go_build_program_command(program, go, output, version),
-                cwd=config.go_path,
-                env=env,
-                hint="the Go compiler's own message is above",
-            )
-        output.chmod(0o755)
-        built.append(output)
+    # Linker stubs (macOS) live outside bin_dir, which goes into the wheel.
+    with tempfile.TemporaryDirectory(prefix="pygo-link-") as scratch:
+        for program in config.executables:
+            output = bin_dir / executable_name(program, target)
+            env = {"GOOS": target.goos, "GOARCH": target.goarch, "GOTOOLCHAIN": "local", "CGO_ENABLED": "0"}
+            strip = "-s -w"
+            if program.cgo:
+                env["CGO_ENABLED"] = "1"
+                env.update(platforms.prepare_go_build(target, Path(scratch)))
+                stubs = platforms.stub_dir(Path(scratch)) if target.uses_zig else None
+                strip = platforms.go_program_ldflags(target, True, stubs)
+                if target.uses_zig:
+                    env["CC"] = shlex.join(find_zig().cc(target))
+            with log.step(f"go build {program.name} {target.name}"):
+                commands.run(
+                    go_build_program_command(program, go, output, version, strip),
+                    cwd=config.go_path,
+                    env=env,
+                    hint="the Go compiler's own message is above",
+                )
+            output.chmod(0o755)
+            built.append(output)
     return built
 
 
@@ -91,9 +100,17 @@ def platform_tags(target: Target, binaries: list[Path], cgo: bool) -> str:
             tags.append(f"musllinux_1_1_{target.wheel_arch}")
         return ".".join(tags)
     if target.goos == "darwin":
-        major, minor = max(macos_minimum(b) for b in binaries)
-        return f"macosx_{major}_{minor if major < 11 else 0}_{target.wheel_arch}"
+        return macos_platform_tag(max(macos_minimum(b) for b in binaries), target)
     return target.unrepaired_platform_tag
+
+
+def macos_platform_tag(minimum: tuple[int, int], target: Target) -> str:
+    """``macosx_13_0_arm64`` for binaries that need macOS 13.0. From macOS 11 on, installers
+    know only ``X_0`` tags, so a minimum of 13.1 is tagged 14_0: never lower than needed."""
+    major, minor = minimum
+    if major >= 11 and minor:
+        major, minor = major + 1, 0
+    return f"macosx_{major}_{minor}_{target.wheel_arch}"
 
 
 BINARIES_MODULE = '''\

@@ -46,7 +46,7 @@ def _version(text: str) -> Version:
 
 @functools.lru_cache(maxsize=1)
 def stable_names() -> tuple[StableName, ...]:
-    text = resources.files(__package__).joinpath("data", "stable_abi.txt").read_text(encoding="utf-8")
+    text = resources.files(__package__).joinpath("data/stable_abi.txt").read_text(encoding="utf-8")
     names = []
     for line in text.splitlines():
         if not line or line.startswith("#"):
@@ -77,8 +77,7 @@ def names_at(floor: Version, goos: str) -> list[StableName]:
     newest = newest_version()
     if floor > newest:
         raise BuildError(
-            f"limited_api {floor[0]}.{floor[1]}: pygo-tools knows the stable ABI up to "
-            f"{newest[0]}.{newest[1]} only",
+            f"limited_api {floor[0]}.{floor[1]}: pygo-tools knows the stable ABI up to {newest[0]}.{newest[1]} only",
             hint=f"set limited_api to {newest[0]}.{newest[1]} or older, or upgrade pygo-tools",
         )
     if goos == "windows":
