@@ -8,6 +8,7 @@ writes them; an edit afterwards would need a re-signing tool that Linux lacks.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
@@ -89,10 +90,28 @@ def with_macos_version(target: Target, go: GoToolchain) -> Target:
     return replace(target, os_version=f"{major}.{minor}")
 
 
-def write_resolv_stub(directory: Path) -> Path:
-    """Write ``libresolv.tbd`` into ``directory``; link with ``-L`` it."""
+def resolv_stub_dir() -> Path:
+    """The folder that holds ``libresolv.tbd``: pygo-tools' cache, under a hash of the stub.
+
+    The folder goes into the Go link's flags, which Go hashes into the library's build ID; a
+    path that differs between builds (the build directory) would make every rebuild differ.
+    """
+    from .golib import cache_dir
+
+    digest = hashlib.sha256(RESOLV_TBD.encode()).hexdigest()[:12]
+    return cache_dir() / f"macos-stubs-{digest}"
+
+
+def write_resolv_stub() -> Path:
+    """Make sure ``libresolv.tbd`` is in :func:`resolv_stub_dir` (written atomically)."""
+    directory = resolv_stub_dir()
+    stub = directory / "libresolv.tbd"
+    if stub.is_file() and stub.read_text(encoding="utf-8") == RESOLV_TBD:
+        return directory
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "libresolv.tbd").write_text(RESOLV_TBD, encoding="utf-8")
+    partial = directory / f"libresolv.tbd.{os.getpid()}.tmp"
+    partial.write_text(RESOLV_TBD, encoding="utf-8")
+    os.replace(partial, stub)
     return directory
 
 

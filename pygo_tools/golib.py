@@ -103,7 +103,7 @@ def build_go_library(
         shutil.rmtree(build_dir)
     build_dir.mkdir(parents=True)
     output = build_dir / f"lib{config.library}{target.library_suffix}"
-    env = {**go_build_env(target, cc), **platforms.prepare_go_build(target, build_dir)}
+    env = {**go_build_env(target, cc), **platforms.prepare_go_build(target)}
     exports: tuple[dict[str, Any], ...] = ()
     overlay = None
     if config.wrapper:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import binaries, commands, darwin, windows
+from . import binaries, commands, darwin, log, windows
 from .config import Config
 from .errors import BuildError, CommandError
 from .stable_abi import Version
@@ -46,15 +46,10 @@ def join_ldflags(ldflags: list[str], extldflags: list[str]) -> str:
     return " ".join(parts)
 
 
-def stub_dir(build_dir: Path) -> Path:
-    """Where a darwin build keeps its linker stubs (libresolv.tbd)."""
-    return build_dir / "macos-stubs"
-
-
 def go_library_ldflags(config: Config, target: Target, output: Path) -> str:
     """The ``-ldflags`` pygo-tools gives the Go library's link (the user's own come after)."""
     if target.goos == "darwin":
-        stubs = stub_dir(output.parent) if target.uses_zig else None
+        stubs = darwin.resolv_stub_dir() if target.uses_zig else None
         return join_ldflags(*darwin.go_link_flags(target, f"@rpath/{output.name}", stubs))
     strip = ["-s", "-w"] if config.strip else []
     # -extldflags=-s: with cgo the external linker writes the library, and zig's keeps the C
@@ -62,18 +57,20 @@ def go_library_ldflags(config: Config, target: Target, output: Path) -> str:
     return join_ldflags(strip, ["-s"] if config.strip else [])
 
 
-def go_program_ldflags(target: Target, cgo: bool, stubs: Path | None) -> str:
+def go_program_ldflags(target: Target, cgo: bool) -> str:
     """The stripping part of a Go program's ``-ldflags``."""
     if target.goos == "darwin" and cgo:
+        stubs = darwin.resolv_stub_dir() if target.uses_zig else None
         return join_ldflags(*darwin.go_link_flags(target, None, stubs))
     return "-s -w"
 
 
-def prepare_go_build(target: Target, build_dir: Path) -> dict[str, str]:
-    """Write what the target's Go link needs into ``build_dir``; return environment to add."""
+def prepare_go_build(target: Target) -> dict[str, str]:
+    """Write what the target's Go link needs (macOS: the libresolv stub); return environment
+    to add to the build's."""
     if target.goos == "darwin":
         if target.uses_zig:
-            darwin.write_resolv_stub(stub_dir(build_dir))
+            darwin.write_resolv_stub()
         return darwin.deployment_env(target)
     return {}
 
@@ -123,7 +120,8 @@ def use_compiler(compiler: Any, target: Target, cc: list[str], config: Config) -
     pic = ["-fPIC"] if target.goos == "darwin" else []
     compiler.compiler_so = [*cc, *pic, *_CROSS_CFLAGS]
     compiler.linker_so = [*cc, "-shared"]
-    compiler.spawn = _spawn_explaining(target, floor(config))
+    # setuptools runs commands through `call` (older ones through `spawn`).
+    compiler.call = compiler.spawn = _spawn_explaining(target, floor(config))
     if target.goos == "windows":
         compiler.link = _without_import_library(compiler.link)
 
@@ -136,7 +134,10 @@ def _spawn_explaining(target: Target, limited: Version) -> Callable[[list[str]],
             commands.run(command, quiet=True)
         except CommandError as error:
             explained = windows.explain_link_error(error, limited) if target.goos == "windows" else None
-            raise (explained or error) from None
+            if explained is None:
+                raise
+            log.info(str(error))  # the linker's own words, above the explanation
+            raise explained from None
 
     return spawn
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import shlex
 import struct
-import tempfile
 from pathlib import Path
 
 from . import commands, log, platforms
@@ -42,28 +41,24 @@ def build_programs(config: Config, target: Target, go: GoToolchain, bin_dir: Pat
     """Build every configured executable for ``target`` into ``bin_dir``."""
     bin_dir.mkdir(parents=True, exist_ok=True)
     built = []
-    # Linker stubs (macOS) live outside bin_dir, which goes into the wheel.
-    with tempfile.TemporaryDirectory(prefix="pygo-link-") as scratch:
-        for program in config.executables:
-            output = bin_dir / executable_name(program, target)
-            env = {"GOOS": target.goos, "GOARCH": target.goarch, "GOTOOLCHAIN": "local", "CGO_ENABLED": "0"}
-            strip = "-s -w"
-            if program.cgo:
-                env["CGO_ENABLED"] = "1"
-                env.update(platforms.prepare_go_build(target, Path(scratch)))
-                stubs = platforms.stub_dir(Path(scratch)) if target.uses_zig else None
-                strip = platforms.go_program_ldflags(target, True, stubs)
-                if target.uses_zig:
-                    env["CC"] = shlex.join(find_zig().cc(target))
-            with log.step(f"go build {program.name} {target.name}"):
-                commands.run(
-                    go_build_program_command(program, go, output, version, strip),
-                    cwd=config.go_path,
-                    env=env,
-                    hint="the Go compiler's own message is above",
-                )
-            output.chmod(0o755)
-            built.append(output)
+    for program in config.executables:
+        output = bin_dir / executable_name(program, target)
+        env = {"GOOS": target.goos, "GOARCH": target.goarch, "GOTOOLCHAIN": "local", "CGO_ENABLED": "0"}
+        if program.cgo:
+            env["CGO_ENABLED"] = "1"
+            env.update(platforms.prepare_go_build(target))
+            if target.uses_zig:
+                env["CC"] = shlex.join(find_zig().cc(target))
+        strip = platforms.go_program_ldflags(target, program.cgo)
+        with log.step(f"go build {program.name} {target.name}"):
+            commands.run(
+                go_build_program_command(program, go, output, version, strip),
+                cwd=config.go_path,
+                env=env,
+                hint="the Go compiler's own message is above",
+            )
+        output.chmod(0o755)
+        built.append(output)
     return built
 
 

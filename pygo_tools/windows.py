@@ -156,7 +156,9 @@ def go_import_library(library: Path, dll_name: str, target: Target, zig: list[st
 
 def explain_link_error(error: CommandError, floor: Version) -> BuildError | None:
     """A missing CPython name at link time means API newer than the ``limited_api`` floor."""
-    missing = sorted(set(re.findall(r"undefined symbol: (?:__imp_)?(_?Py\w+)", error.output)))
+    # lld says `undefined symbol: __imp_PyX`, or `__declspec(dllimport) PyX` when it demangles.
+    pattern = r"undefined symbol: (?:__imp_|__declspec\(dllimport\) )?(_?Py\w+)"
+    missing = sorted(set(re.findall(pattern, error.output)))
     if not missing:
         return None
     version = f"{floor[0]}.{floor[1]}"

@@ -43,19 +43,24 @@ def test_windows_go_link_strips(config: Config, tmp_path: Path) -> None:
     )
 
 
-def test_darwin_go_link_sets_the_install_name_finds_the_stub_and_never_passes_s(config: Config) -> None:
+def test_darwin_go_link_sets_the_install_name_finds_the_stub_and_never_passes_s(
+    config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """-s would make Go pass -Wl,-x, after which zig writes a corrupt indirect symbol table."""
-    output = Path("/b u/go/libhello.dylib")
-    flags = platforms.go_library_ldflags(config, TARGETS["darwin/arm64"], output)
-    assert flags == "-w -extldflags '-Wl,-install_name,@rpath/libhello.dylib \"-L/b u/go/macos-stubs\"'"
+    monkeypatch.setenv("PYGO_TOOLS_CACHE", str(tmp_path / "a cache"))
+    stubs = darwin.resolv_stub_dir()
+    assert stubs.parent == tmp_path / "a cache", "a fixed place, so rebuilds link with the same flags"
+    flags = platforms.go_library_ldflags(config, TARGETS["darwin/arm64"], Path("/b/go/libhello.dylib"))
+    assert flags == f"-w -extldflags '-Wl,-install_name,@rpath/libhello.dylib \"-L{stubs}\"'"
     assert not re.search(r"(^| )-s( |$)", flags)
-    assert platforms.go_program_ldflags(TARGETS["darwin/arm64"], True, None) == "-w"
-    assert platforms.go_program_ldflags(TARGETS["darwin/arm64"], False, None) == "-s -w", "pure Go links internally"
+    assert platforms.go_program_ldflags(TARGETS["darwin/arm64"], True) == f"-w -extldflags '\"-L{stubs}\"'"
+    assert platforms.go_program_ldflags(TARGETS["darwin/arm64"], False) == "-s -w", "pure Go links internally"
 
 
-def test_darwin_stub_is_written_where_the_link_looks(tmp_path: Path) -> None:
-    env = platforms.prepare_go_build(TARGETS["darwin/amd64"], tmp_path)
-    stub = (platforms.stub_dir(tmp_path) / "libresolv.tbd").read_text()
+def test_darwin_stub_is_written_where_the_link_looks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYGO_TOOLS_CACHE", str(tmp_path))
+    env = platforms.prepare_go_build(TARGETS["darwin/amd64"])
+    stub = (darwin.resolv_stub_dir() / "libresolv.tbd").read_text()
     assert "install-name:    '/usr/lib/libresolv.9.dylib'" in stub and "_res_9_nsearch" in stub
     assert env == {}, "zig takes the macOS version in its target, not from the environment"
     native = replace(TARGETS["darwin/arm64"], host=True, os_version="13.0")
@@ -136,6 +141,8 @@ def test_a_missing_python_name_at_link_time_is_explained() -> None:
         "(not in the stable ABI at limited_api 3.9)\n  hint: raise limited_api"
     )
     assert windows.explain_link_error(CommandError(["zig"], 1, "undefined symbol: MyGoThing"), (3, 9)) is None
+    demangled = "lld-link: error: undefined symbol: __declspec(dllimport) PyModule_AddObjectRef\n"
+    assert "uses PyModule_AddObjectRef," in str(windows.explain_link_error(CommandError(["zig"], 1, demangled), (3, 9)))
 
 
 def test_go_dll_name_carries_a_hash_of_its_contents(tmp_path: Path) -> None:
