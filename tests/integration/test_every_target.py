@@ -70,7 +70,9 @@ def test_unknown_target_is_refused_with_the_known_ones(tmp_path: Path) -> None:
 def cgo_wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     work = tmp_path_factory.mktemp("cgo-programs")
     project = copy_project(PROJECTS / "cgo_program", work)
-    targets = ["darwin/arm64", "darwin/amd64", "windows/amd64", "windows/arm64"]
+    # One architecture per system (the extension tests cover both): each cold target compiles Go's
+    # standard library once more.
+    targets = ["darwin/arm64", "windows/amd64"]
     result = run_build(project, work / "out", *(f"--target={t}" for t in targets))
     assert result.returncode == 0, result.stderr[-3000:]
     assert "zig cc -target aarch64-macos.13.0" in result.stderr
@@ -85,7 +87,7 @@ def program(wheel: Path, tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("target", "arch"), [("darwin/arm64", "arm64"), ("darwin/amd64", "x86_64")])
+@pytest.mark.parametrize(("target", "arch"), [("darwin/arm64", "arm64")])
 def test_cgo_program_for_macos(cgo_wheels: dict[str, Path], target: str, arch: str, tmp_path: Path) -> None:
     assert cgo_wheels[target].name == f"cgo_tool-0.5.0-py3-none-macosx_13_0_{arch}.whl"
     binary = program(cgo_wheels[target], tmp_path)
@@ -97,7 +99,7 @@ def test_cgo_program_for_macos(cgo_wheels: dict[str, Path], target: str, arch: s
         checks.check_signature(binary)
 
 
-@pytest.mark.parametrize(("target", "machine"), [("windows/amd64", 0x8664), ("windows/arm64", 0xAA64)])
+@pytest.mark.parametrize(("target", "machine"), [("windows/amd64", 0x8664)])
 def test_cgo_program_for_windows(cgo_wheels: dict[str, Path], target: str, machine: int, tmp_path: Path) -> None:
     assert cgo_wheels[target].name == f"cgo_tool-0.5.0-py3-none-{target.replace('windows/', 'win_')}.whl"
     data = program(cgo_wheels[target], tmp_path).read_bytes()

@@ -93,6 +93,16 @@ def test_pyd_imports_the_stable_abi_at_the_floor_and_the_go_dll_beside_it(
     assert "PyInit__native" in exports
 
 
+@pytest.mark.parametrize("target", list(ARCHES))
+def test_no_build_path_in_the_binaries(example_wheels: dict[str, Path], unpacked: dict[str, Path], target: str) -> None:
+    import macho_checks  # its byte check is not Mach-O specific
+
+    work = example_wheels[target].parent.parent
+    paths = [str(work), str(REPO), sys.prefix, str(Path.home()) + "/"]
+    for binary in (unpacked[target] / "hello_go" / "_native.pyd", go_dll(unpacked[target])):
+        macho_checks.check_no_build_paths(binary, paths)
+
+
 @pytest.fixture(scope="module")
 def windows_site(example_wheels: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The amd64 wheel (and cffi's Windows wheel from PyPI) installed by Linux pip, per Python."""
@@ -160,3 +170,21 @@ def test_windows_floor_below_38_is_refused_before_linking(newer_api: Path) -> No
     result = run_build(newer_api, newer_api / "out", "--target", "windows/amd64")
     assert result.returncode != 0
     assert "pygo-tools: error: limited_api 3.7: Windows wheels need limited_api 3.8 or newer" in result.stderr
+
+
+def test_top_level_extension_of_a_018_project_runs_under_wine(tmp_path: Path) -> None:
+    """pygo-tools 0.1.8 made the extension a top-level module: the Go DLL then sits beside it at
+    the top of site-packages, and the project's own wrapper (which frees with lib.free) works."""
+    project = copy_project(PROJECTS / "legacy_018", tmp_path)
+    result = run_build(project, tmp_path / "out", "--target", "windows/amd64")
+    assert result.returncode == 0, result.stderr[-3000:]
+    wheel = Path(result.stdout.strip())
+    names = read_wheel(wheel).names
+    assert "_legacy.pyd" in names and [n for n in names if n.startswith("liblegacy-") and n.endswith(".dll")]
+    site = tmp_path / "site"
+    wine.install_wheel(wheel, "3.13", site)
+    script = tmp_path / "legacy.py"
+    script.write_text("import legacy_pkg\nprint(legacy_pkg.greet('go'), legacy_pkg.add(2, 40))\n")
+    run = wine.run_python(wine.windows_python("3.13", tmp_path / "python"), site, script, cwd=tmp_path)
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert run.stdout.split() == ["hi", "go", "42"]
