@@ -91,7 +91,8 @@ def repair(wheel: Path, target: Target, out_dir: Path) -> Path:
             apply_edits(root, edits)
         for binary in binaries:
             check_macho(binary, target, name=binary.relative_to(root).as_posix())
-        tag = macos_platform_tag(max(macos_minimum(b) for b in binaries), target)
+        minimum = max(macos_minimum(b) for b in binaries)
+        tag = macos_platform_tag(minimum, target)
     if on_mac():
         # delocate checks the architectures and that every library resolves, on the real system.
         delocate = find_tool("delocate-wheel", DELOCATE_HINT)
@@ -99,7 +100,8 @@ def repair(wheel: Path, target: Target, out_dir: Path) -> Path:
         checked.mkdir()
         commands.run(
             [delocate, "--require-archs", target.wheel_arch, "-w", str(checked), str(patched)],
-            env={"PATH": tool_path()},
+            # What the binaries need: a lower MACOSX_DEPLOYMENT_TARGET was raised at build time.
+            env={"PATH": tool_path(), "MACOSX_DEPLOYMENT_TARGET": f"{minimum[0]}.{minimum[1]}"},
             hint="delocate's message is above; MACOSX_DEPLOYMENT_TARGET sets the oldest macOS",
         )
         patched = next(checked.glob("*.whl"))

@@ -35,6 +35,7 @@ class FakeMac:
 
     def __init__(self, real_run: object) -> None:
         self.calls: list[list[str]] = []
+        self.envs: list[dict[str, str]] = []
         self.real_run = real_run
 
     def run(self, command: list[str], **kwargs: object) -> str:
@@ -42,6 +43,7 @@ class FakeMac:
         if command[1:4] == ["-m", "wheel", "tags"]:
             return self.real_run(command, **kwargs)  # type: ignore[operator, no-any-return]
         self.calls.append(command)
+        self.envs.append(dict(kwargs.get("env") or {}))  # type: ignore[call-overload]
         if command[0].endswith("delocate-wheel"):
             out, source = Path(command[command.index("-w") + 1]), Path(command[-1])
             shutil.copy(source, out / source.name)
@@ -98,6 +100,7 @@ def test_on_a_mac_absolute_names_are_patched_resigned_and_delocated(
     )
     assert signed == ["lib/libhello.dylib", "myproj/_native.abi3.so"]
     assert fake.calls[-1][2] == "arm64"
+    assert fake.envs[-1]["MACOSX_DEPLOYMENT_TARGET"] == "13.0", "delocate checks against what the binaries need"
     assert repaired.name == "myproj-0.1.0-cp39-abi3-macosx_13_0_arm64.whl"
     assert not wheel.exists(), "the unrepaired wheel is replaced"
     contents = read_wheel(repaired)
