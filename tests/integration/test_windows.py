@@ -165,13 +165,6 @@ def test_the_same_extension_links_with_a_310_floor(newer_api: Path) -> None:
     assert "PyModule_AddObjectRef" in {i.name.decode() for i in python3.imports}
 
 
-def test_windows_floor_below_38_is_refused_before_linking(newer_api: Path) -> None:
-    set_floor(newer_api, "3.7")
-    result = run_build(newer_api, newer_api / "out", "--target", "windows/amd64")
-    assert result.returncode != 0
-    assert "pygo-tools: error: limited_api 3.7: Windows wheels need limited_api 3.8 or newer" in result.stderr
-
-
 def test_top_level_extension_of_a_018_project_runs_under_wine(tmp_path: Path) -> None:
     """pygo-tools 0.1.8 made the extension a top-level module: the Go DLL then sits beside it at
     the top of site-packages, and the project's own wrapper (which frees with lib.free) works."""
