@@ -12,11 +12,12 @@ export GOFLAGS :=
 EXAMPLE_OUT := build/example-dist
 EXAMPLE_VENV := build/example-venv
 
-.PHONY: help venv example wheels cli-wheels docker-steps bench test unit lint clean
+.PHONY: help venv example wheels windows-macos-wheels cli-wheels docker-steps bench test unit lint clean
 
 help:
 	@echo "make example  build the example wheel, install it in a fresh venv, call it"
 	@echo "make wheels   manylinux2014 wheels of the example for linux/amd64 and linux/arm64"
+	@echo "make windows-macos-wheels  the example's wheels for windows and macOS (amd64, arm64), built here"
 	@echo "make cli-wheels  the example Go program as wheels for linux, macOS, Windows (amd64, arm64)"
 	@echo "make test     run the whole test suite (unit + real Go builds)"
 	@echo "make bench    benchmarks (tables on stdout; never part of make test)"
@@ -41,6 +42,10 @@ example: venv
 
 wheels: venv
 	$(VENV)/bin/pygo-tools build example --out build/wheels --target linux/amd64 --target linux/arm64 --zig
+
+windows-macos-wheels: venv
+	$(VENV)/bin/pygo-tools build example --out build/wheels --target windows/amd64 --target windows/arm64 \
+		--target darwin/arm64 --target darwin/amd64
 
 cli-wheels: venv
 	$(VENV)/bin/pygo-tools build example-cli --out build/cli-wheels --target all

@@ -22,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pygo-tools",
         description="Build Go code (//export functions) into pip-installable Python wheels: "
-        "a Go c-shared library plus a cffi abi3 extension, repaired to a manylinux tag.",
+        "a Go c-shared library plus a cffi abi3 extension, for Linux (manylinux), macOS and Windows.",
     )
     parser.add_argument("--version", action="version", version=f"pygo-tools {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -45,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="OS/ARCH",
         dest="targets",
-        help="build for this Go target, e.g. linux/arm64; repeat for several, or `all` "
+        help="build for this Go target, e.g. linux/arm64 or windows/amd64; repeat for several, or `all` "
+        "for every target this machine can build (from Linux: all of them) "
         f"(default: $PYGO_TOOLS_TARGET, else this machine). Known: {', '.join(TARGETS)}",
     )
     build.add_argument(

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import commands, log
+from . import commands, log, platforms
 from .buildcache import file_digest
 from .config import Config
 from .declarations import declared_functions
@@ -69,10 +69,8 @@ def go_source_files(config: Config) -> list[Path]:
 def go_build_command(
     config: Config, target: Target, go: GoToolchain, output: Path, overlay: Path | None = None
 ) -> list[str]:
-    # -extldflags=-s: with cgo the external linker writes the library, and zig's keeps the C
-    # parts' symbols and DWARF unless told to strip too.
-    strip = "-s -w -extldflags=-s" if config.strip else ""
-    ldflags = " ".join(part for part in (strip, config.ldflags) if part)
+    own = platforms.go_library_ldflags(config, target, output)
+    ldflags = " ".join(part for part in (own, config.ldflags) if part)
     command = [str(go.path), "build", "-buildmode=c-shared", "-trimpath", "-buildvcs=false"]
     if ldflags:
         command.append(f"-ldflags={ldflags}")
@@ -108,6 +106,7 @@ def build_go_library(
     build_dir.mkdir(parents=True)
     output = build_dir / f"lib{config.library}{target.library_suffix}"
     description: dict[str, Any] = {}
+    env = {**go_build_env(target, cc), **platforms.prepare_go_build(target)}
     overlay = None
     if config.wrapper:
         description, overlay = generate_exports(config, target, go, build_dir)
@@ -116,7 +115,7 @@ def build_go_library(
         commands.run(
             go_build_command(config, target, go, output, overlay),
             cwd=source,
-            env=go_build_env(target, cc),
+            env=env,
             hint="the Go compiler's own message is above; fix the Go code and build again",
         )
     header = output.with_suffix(".h")

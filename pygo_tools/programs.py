@@ -11,7 +11,7 @@ import shlex
 import struct
 from pathlib import Path
 
-from . import commands, log
+from . import commands, log, platforms
 from .config import Config, Executable, entry_function
 from .errors import BuildError
 from .targets import Target
@@ -23,8 +23,10 @@ def executable_name(program: Executable, target: Target) -> str:
     return program.name + (".exe" if target.goos == "windows" else "")
 
 
-def go_build_program_command(program: Executable, go: GoToolchain, output: Path, version: str) -> list[str]:
-    ldflags = ["-s", "-w"]
+def go_build_program_command(
+    program: Executable, go: GoToolchain, output: Path, version: str, strip: str = "-s -w"
+) -> list[str]:
+    ldflags = [strip]
     if program.version_var:
         ldflags.append(f"-X {program.version_var}={version}")
     if program.ldflags:
@@ -44,11 +46,13 @@ def build_programs(config: Config, target: Target, go: GoToolchain, bin_dir: Pat
         env = {"GOOS": target.goos, "GOARCH": target.goarch, "GOTOOLCHAIN": "local", "CGO_ENABLED": "0"}
         if program.cgo:
             env["CGO_ENABLED"] = "1"
+            env.update(platforms.prepare_go_build(target))
             if target.uses_zig:
                 env["CC"] = shlex.join(find_zig().cc(target))
+        strip = platforms.go_program_ldflags(target, program.cgo)
         with log.step(f"go build {program.name} {target.name}"):
             commands.run(
-                go_build_program_command(program, go, output, version),
+                go_build_program_command(program, go, output, version, strip),
                 cwd=config.go_path,
                 env=env,
                 hint="the Go compiler's own message is above",
@@ -91,9 +95,17 @@ def platform_tags(target: Target, binaries: list[Path], cgo: bool) -> str:
             tags.append(f"musllinux_1_1_{target.wheel_arch}")
         return ".".join(tags)
     if target.goos == "darwin":
-        major, minor = max(macos_minimum(b) for b in binaries)
-        return f"macosx_{major}_{minor if major < 11 else 0}_{target.wheel_arch}"
+        return macos_platform_tag(max(macos_minimum(b) for b in binaries), target)
     return target.unrepaired_platform_tag
+
+
+def macos_platform_tag(minimum: tuple[int, int], target: Target) -> str:
+    """``macosx_13_0_arm64`` for binaries that need macOS 13.0. From macOS 11 on, installers
+    know only ``X_0`` tags, so a minimum of 13.1 is tagged 14_0: never lower than needed."""
+    major, minor = minimum
+    if major >= 11 and minor:
+        major, minor = major + 1, 0
+    return f"macosx_{major}_{minor}_{target.wheel_arch}"
 
 
 BINARIES_MODULE = '''\

@@ -18,7 +18,7 @@ from setuptools.command.egg_info import egg_info as _egg_info
 from setuptools.command.sdist import sdist as _sdist
 from setuptools.dist import Distribution
 
-from . import commands, log
+from . import commands, darwin, log, platforms
 from .bindings import render, typed_functions
 from .buildcache import ArtifactCache, file_digest, inputs_key, tool_identity
 from .config import Config, load_config
@@ -29,7 +29,7 @@ from .output import publish_wheel
 from .programs import build_programs, console_scripts, tag_program_wheel, write_program_modules
 from .repair import repair_wheel
 from .targets import TARGET_ENV, Target, requested_targets
-from .toolchain import GoToolchain, find_go, find_zig
+from .toolchain import GoToolchain, ZigCompiler, find_go, find_zig
 from .validate import is_generated
 from .verify import check_built_extension, check_wheel
 
@@ -58,14 +58,15 @@ def setup(*, config_path: str | None = None, cffi: str = CFFI_REQUIREMENT, **kwa
 
 
 def check_buildable(target: Target, config: Config) -> None:
-    """Extensions cross-compile between Linux targets; pure Go programs build for every target."""
+    """Extensions cross-compile from Linux to every target (zig); pure Go programs build for
+    every target from anywhere."""
     if not config.has_extension:
         return
-    if not target.host and (target.goos != "linux" or sys.platform != "linux"):
+    if not target.host and sys.platform != "linux":
         raise BuildError(
             f"cannot build the extension for {target.name} on this machine",
-            hint="cross-compiling extensions works from Linux to linux/amd64 and linux/arm64; "
-            f"build {target.name} wheels on {target.goos}",
+            hint="cross-compiling extensions works from Linux (to Linux, macOS and Windows); "
+            f"build {target.name} wheels on Linux or on {target.goos}",
         )
 
 
@@ -194,7 +195,7 @@ def require(dist: Any, requirement: str) -> None:
         dist.metadata.install_requires = dist.install_requires
 
 
-def make_build_ext(config: Config, target: Target, base: type[_build_ext]) -> type[_build_ext]:
+def make_build_ext(config: Config, target_: Target, base: type[_build_ext]) -> type[_build_ext]:
     """A ``build_ext`` that builds the Go library first, then the cffi extension against it."""
 
     class build_ext(base):  # type: ignore[misc]
@@ -205,6 +206,8 @@ def make_build_ext(config: Config, target: Target, base: type[_build_ext]) -> ty
                 _exit_with(error)
 
         cc: list[str] | None = None
+        zig: ZigCompiler | None = None
+        target: Target = target_  # with the macOS version once Go is known
 
         def _build_go_extension(self) -> None:
             go = self._resolve_toolchains()
@@ -213,45 +216,48 @@ def make_build_ext(config: Config, target: Target, base: type[_build_ext]) -> ty
                 self._build_extension(go, root)
             if config.executables:
                 package_root = root.joinpath(*config.package.split("."))
-                build_programs(config, target, go, package_root / "bin", self.distribution.get_version())
+                build_programs(config, self.target, go, package_root / "bin", self.distribution.get_version())
                 write_program_modules(config, package_root)
 
         def _resolve_toolchains(self) -> GoToolchain:
             with log.step("config"):
                 log.info(config.describe())
-                compiler = f" (zig cc -target {target.zig_target})" if target.uses_zig else ""
-                log.info(f"target: {target.name}{compiler}")
                 go = find_go(config)
+                self.target = target = darwin.with_macos_version(target_, go)
+                compiler = f" (zig cc -target {target.c_target})" if target.uses_zig else ""
+                log.info(f"target: {target.name}{compiler}")
                 log.info(f"toolchain: {go.describe()}")
                 if target.uses_zig and (config.has_extension or any(p.cgo for p in config.executables)):
-                    zig = find_zig()
-                    log.info(f"C compiler: zig {zig.version} (ziglang package)")
-                    self.cc = zig.cc(target)
+                    self.zig = find_zig()
+                    log.info(f"C compiler: zig {self.zig.version} (ziglang package)")
+                    self.cc = self.zig.cc(target)
             return go
 
         library: GoLibrary | None = None
 
         def _build_extension(self, go: GoToolchain, root: Path) -> None:
             work = Path(self.build_temp).resolve() / "pygo"
-            library = build_go_library(config, target, go, work / "go", cc=shlex.join(self.cc) if self.cc else None)
+            cc = shlex.join(self.cc) if self.cc else None
+            library = build_go_library(config, self.target, go, work / "go", cc=cc)
             self.library = library
             ext = next(e for e in self.extensions if e.name == config.extension)
             source = write_cffi_source(config, library, work / "cffi")
             configure_extension(ext, config, library, source.path)
+            platforms.configure_extension(ext, config, library, work, self.zig)
             base.run(self)
             built = Path(self.get_ext_fullpath(ext.name))
             check_built_extension(built, library)
-            destination = root / config.library_subdir
-            destination.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(library.path, destination / library.path.name)
+            platforms.check_extension(built, library)
+            destination = platforms.library_destination(config, library, root)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(library.path, destination)
             if config.wrapper:
                 write_wrapper(config, library, root, set(source.declared))
 
         def build_extensions(self) -> None:
             self.compiler.linker_so = without_absolute_rpaths(self.compiler.linker_so)
-            if self.cc:  # keep the interpreter's flags, swap the compiler for the target's
-                self.compiler.compiler_so = [*self.cc, *self.compiler.compiler_so[1:]]
-                self.compiler.linker_so = [*self.cc, *self.compiler.linker_so[1:]]
+            if self.cc:
+                platforms.use_compiler(self.compiler, self.target, self.cc, config)
             base.build_extensions(self)
 
         def build_extension(self, ext: Any) -> None:
@@ -259,7 +265,7 @@ def make_build_ext(config: Config, target: Target, base: type[_build_ext]) -> ty
                 base.build_extension(self, ext)
                 return
             built = Path(self.get_ext_fullpath(ext.name))
-            key = extension_inputs_key(ext, self.compiler, self.library, target)
+            key = extension_inputs_key(ext, self.compiler, self.library, self.target)
             cache = ArtifactCache(Path(self.build_temp).resolve() / "pygo" / "extension-cache")
             if cache.fetch(key, built):
                 log.info(f"pygo-tools ✓ cffi compile {config.extension}: unchanged, reused")
@@ -273,6 +279,9 @@ def make_build_ext(config: Config, target: Target, base: type[_build_ext]) -> ty
                 finally:
                     self.force = previous
             cache.store(key, built)
+
+        def get_ext_filename(self, fullname: str) -> str:
+            return platforms.extension_filename(fullname, target_) or str(base.get_ext_filename(self, fullname))
 
     return build_ext
 
@@ -293,6 +302,8 @@ def extension_inputs_key(ext: Any, compiler: Any, library: GoLibrary, target: Ta
             "link": list(compiler.linker_so),
             "compiler": tool_identity(compiler.compiler_so[0]),
             "ext": [ext.include_dirs, ext.library_dirs, ext.libraries, ext.define_macros],
+            # Windows: the import libraries, which name the Go DLL by a hash of its contents.
+            "objects": {obj: file_digest(Path(obj)) for obj in ext.extra_objects or []},
             "flags": [ext.extra_compile_args, ext.extra_link_args, ext.py_limited_api],
             "python": [sysconfig.get_paths()["include"], sys.version, sysconfig.get_config_var("EXT_SUFFIX")],
             "target": target.name,

@@ -20,6 +20,14 @@ class Target:
     zig_target: str  # `zig cc -target` value for cgo when cross-compiling
     host: bool = False
     zig: bool = False  # build the host target with zig too (glibc 2.17: manylinux2014)
+    # darwin: the minimum macOS the build targets ("13.0"); set once the Go toolchain is known.
+    os_version: str = ""
+
+    @property
+    def c_target(self) -> str:
+        """The ``zig cc -target`` value: ``aarch64-macos.13.0`` once the macOS version is set
+        (without one, zig stamps the newest macOS it knows into the binaries)."""
+        return f"{self.zig_target}.{self.os_version}" if self.os_version else self.zig_target
 
     @property
     def uses_zig(self) -> bool:
@@ -52,6 +60,21 @@ class Target:
         return "@loader_path" if self.goos == "darwin" else "$ORIGIN"
 
     @property
+    def pe_machine(self) -> int:
+        """IMAGE_FILE_HEADER.Machine of a Windows binary for this target."""
+        return _PE_MACHINE[self.goarch]
+
+    @property
+    def macho_cputype(self) -> int:
+        """mach_header_64.cputype of a macOS binary for this target."""
+        return _MACHO_CPUTYPE[self.goarch]
+
+    @property
+    def dlltool_machine(self) -> str:
+        """``dlltool -m`` value for import libraries of this target."""
+        return _DLLTOOL_MACHINE[self.goarch]
+
+    @property
     def unrepaired_platform_tag(self) -> str:
         """The platform tag setuptools writes before repair, e.g. ``linux_x86_64``."""
         if self.goos == "linux":
@@ -72,6 +95,10 @@ TARGETS: dict[str, Target] = {
         Target("windows", "arm64", "arm64", "aarch64-windows-gnu"),
     )
 }
+
+_PE_MACHINE = {"amd64": 0x8664, "arm64": 0xAA64}  # IMAGE_FILE_MACHINE_AMD64, _ARM64
+_MACHO_CPUTYPE = {"amd64": 0x01000007, "arm64": 0x0100000C}  # CPU_TYPE_X86_64, CPU_TYPE_ARM64
+_DLLTOOL_MACHINE = {"amd64": "i386:x86-64", "arm64": "arm64"}
 
 _GOOS = {"linux": "linux", "darwin": "darwin", "win32": "windows"}
 _GOARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}

@@ -56,8 +56,13 @@ class ZigCompiler:
     python: str
     version: str
 
+    @property
+    def command(self) -> list[str]:
+        """``zig`` itself; ``[*command, "dlltool", ...]`` runs one of its tools."""
+        return [self.python, "-m", "ziglang"]
+
     def cc(self, target: Target) -> list[str]:
-        return [self.python, "-m", "ziglang", "cc", "-target", target.zig_target]
+        return [*self.command, "cc", "-target", target.c_target]
 
 
 ZIG_HINT = 'pip install "pygo-tools[cross]" (the ziglang package provides zig cc)'

@@ -78,10 +78,13 @@ def check_wheel(wheel: Path, config: Config) -> None:
 
 def _check_extension_files(wheel: Path, contents: WheelContents, config: Config) -> None:
     extension_prefix = config.extension.replace(".", "/") + "."
-    if not any(n.startswith(extension_prefix) and ".abi3." in n for n in contents.names):
+    # abi3 modules are `_native.abi3.so` on Linux and macOS, `_native.pyd` on Windows.
+    if not any(n.startswith(extension_prefix) and (".abi3." in n or n.endswith(".pyd")) for n in contents.names):
         raise BuildError(f"{wheel.name}: the abi3 extension {config.extension} is missing")
     library_prefix = f"{config.library_subdir}/lib{config.library}."
-    if not any(n.startswith(library_prefix) for n in contents.names):
+    # On Windows it sits next to the extension, named with a hash (windows.py says why).
+    beside = "/".join(filter(None, [config.extension_subdir, f"lib{config.library}-"]))
+    if not any(n.startswith(library_prefix) or (n.startswith(beside) and n.endswith(".dll")) for n in contents.names):
         raise BuildError(f"{wheel.name}: the Go library {library_prefix}* is missing")
     if config.wrapper and config.wrapper.replace(".", "/") + ".py" not in contents.names:
         raise BuildError(f"{wheel.name}: the typed module {config.wrapper} is missing")

@@ -113,6 +113,27 @@ def pyenv_pythons() -> dict[str, str]:
     return found
 
 
+# Every build that a test compares byte for byte pins the zip timestamps.
+SOURCE_DATE_EPOCH = "1700000000"
+
+
+@pytest.fixture(scope="session")
+def example_wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The example built once per test session for every target from here (``--target all``),
+    keyed by Go target. The Windows, macOS and all-targets tests share it."""
+    work = tmp_path_factory.mktemp("all-targets")
+    project = copy_project(EXAMPLE, work)
+    result = run_build(project, work / "out", "--target", "all", env={"SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH})
+    assert result.returncode == 0, result.stderr[-4000:]
+    wheels = {}
+    for line in result.stdout.split():
+        platform = Path(line).name.rsplit("-", 1)[1]
+        goos = "windows" if platform.startswith("win") else "darwin" if platform.startswith("macosx") else "linux"
+        goarch = "arm64" if "arm64" in platform or "aarch64" in platform else "amd64"
+        wheels[f"{goos}/{goarch}"] = Path(line)
+    return wheels
+
+
 def write_config(directory: Path, **overrides: object) -> Config:
     """Write a valid config.json (myproj / myproj._native / hello) with ``overrides``; load it."""
     data = {

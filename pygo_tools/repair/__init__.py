@@ -23,7 +23,7 @@ def repair_wheel(wheel: Path, target: Target, out_dir: Path) -> Path:
     """
     repairer = _REPAIRERS.get(target.goos)
     if repairer is None:
-        raise BuildError(f"no wheel repair for {target.name} yet", hint="build for linux or darwin")
+        raise BuildError(f"no wheel repair for {target.name}", hint="build for linux, darwin or windows")
     with tempfile.TemporaryDirectory(prefix="pygo-repair-") as temp:
         repaired = repairer(wheel, target, Path(temp))
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -67,4 +67,10 @@ def _repair_macos(wheel: Path, target: Target, out_dir: Path) -> Path:
     return repair(wheel, target, out_dir)
 
 
-_REPAIRERS: dict[str, Repairer] = {"linux": _repair_linux, "darwin": _repair_macos}
+def _repair_windows(wheel: Path, target: Target, out_dir: Path) -> Path:
+    from .windows import repair
+
+    return repair(wheel, target, out_dir)
+
+
+_REPAIRERS: dict[str, Repairer] = {"linux": _repair_linux, "darwin": _repair_macos, "windows": _repair_windows}

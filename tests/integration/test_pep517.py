@@ -192,11 +192,22 @@ def test_program_project_through_pip_gives_a_working_command(wheelhouse: Path, t
 
 
 @pytest.mark.cross
-def test_config_settings_target_cross_compiles_in_isolation(wheelhouse: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("target", "platform"),
+    [
+        ("linux/arm64", "manylinux2014_aarch64.manylinux_2_17_aarch64"),
+        ("windows/amd64", "win_amd64"),
+        ("darwin/arm64", "macosx_13_0_arm64"),
+    ],
+)
+def test_config_settings_target_cross_compiles_in_isolation(
+    wheelhouse: Path, tmp_path: Path, target: str, platform: str
+) -> None:
+    """The backend asks for zig (and pefile or macholib, which check Windows and macOS binaries)."""
     project = copy_project(EXAMPLE, tmp_path)
     command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(tmp_path / "out")]
-    command += ["--config-settings", "target=linux/arm64", str(project)]
+    command += ["--config-settings", f"target={target}", str(project)]
     result = subprocess.run(command, env=isolated_env(wheelhouse), capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     (wheel,) = (tmp_path / "out").glob("*.whl")
-    assert wheel.name == "hello_go-0.1.0-cp39-abi3-manylinux2014_aarch64.manylinux_2_17_aarch64.whl"
+    assert wheel.name == f"hello_go-0.1.0-cp39-abi3-{platform}.whl"

@@ -46,9 +46,13 @@ def test_build_and_test_steps_run(tmp_path: Path) -> None:
             result = run_step(step["run"], project, build_venv, env)
             assert result.returncode == 0, (step["name"], result.stdout[-2000:], result.stderr[-3000:])
     wheels = sorted(p.name for p in (project / "dist").glob("*.whl"))
-    assert wheels == [
+    assert wheels == [  # one Linux job builds them all, the extension's macOS and Windows wheels too
+        "hello_go-0.1.0-cp39-abi3-macosx_13_0_arm64.whl",
+        "hello_go-0.1.0-cp39-abi3-macosx_13_0_x86_64.whl",
         "hello_go-0.1.0-cp39-abi3-manylinux2014_aarch64.manylinux_2_17_aarch64.whl",
         "hello_go-0.1.0-cp39-abi3-manylinux2014_x86_64.manylinux_2_17_x86_64.whl",
+        "hello_go-0.1.0-cp39-abi3-win_amd64.whl",
+        "hello_go-0.1.0-cp39-abi3-win_arm64.whl",
     ]
     assert (project / "dist" / "hello_go-0.1.0.tar.gz").is_file()
 

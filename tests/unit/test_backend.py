@@ -48,6 +48,21 @@ def test_ziglang_is_required_only_for_zig_builds(project: Path, monkeypatch: pyt
     assert pep517.extra_requirements({"target": "linux/arm64"}) == [], "pure Go programs need no C compiler"
 
 
+def test_windows_and_macos_extensions_also_need_their_binary_readers(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    monkeypatch.setattr(pep517, "find_go", lambda config: object())
+    missing = {"ziglang", "pefile", "macholib"}
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in missing else real(name, *a))
+    assert pep517.extra_requirements({"target": "windows/arm64"}) == ["ziglang>=0.13", "pefile>=2023.2.7"]
+    assert pep517.extra_requirements({"target": "darwin/amd64"}) == ["ziglang>=0.13", "macholib>=1.16"]
+    missing.clear()
+    assert pep517.extra_requirements({"target": "windows/amd64"}) == [], "nothing when they are installed"
+
+
 def test_target_setting_is_visible_during_the_hook_only(project: Path) -> None:
     with pep517.target_environment({"target": "linux/arm64"}):
         assert os.environ["PYGO_TOOLS_TARGET"] == "linux/arm64"

@@ -31,45 +31,67 @@ def make_wheel(directory: Path, plat: str) -> Path:
 
 
 class FakeMac:
-    """Answers otool like macOS would and records every command."""
+    """Answers like macOS tools would and records every command; `wheel tags` runs for real."""
 
-    def __init__(self) -> None:
+    def __init__(self, real_run: object) -> None:
         self.calls: list[list[str]] = []
+        self.envs: list[dict[str, str]] = []
+        self.real_run = real_run
 
-    def run(self, command: list[str], **_: object) -> str:
+    def run(self, command: list[str], **kwargs: object) -> str:
         command = [str(part) for part in command]
+        if command[1:4] == ["-m", "wheel", "tags"]:
+            return self.real_run(command, **kwargs)  # type: ignore[operator, no-any-return]
         self.calls.append(command)
-        if command[0] == "otool":
-            return (
-                f"{command[-1]}:\n\t{BUILD_PATH} (compatibility version 0.0.0)\n"
-                "\t/usr/lib/libSystem.B.dylib (compatibility version 1.0.0)\n"
-            )
+        self.envs.append(dict(kwargs.get("env") or {}))  # type: ignore[call-overload]
         if command[0].endswith("delocate-wheel"):
             out, source = Path(command[command.index("-w") + 1]), Path(command[-1])
-            shutil.copy(source, out / source.name.replace("macosx_11_0_arm64", "macosx_13_0_arm64"))
+            shutil.copy(source, out / source.name)
         return ""
 
 
-def test_macos_repair_patches_install_names_resigns_and_delocates(
+def fake_binaries(monkeypatch: pytest.MonkeyPatch, names: dict[str, dict[str, list[str]]]) -> None:
+    """Mach-O reading answered from ``names`` (by file name); every binary needs macOS 13.0."""
+    monkeypatch.setattr(macos, "macho_load_names", lambda path: names[Path(path).name])
+    monkeypatch.setattr(macos, "check_macho", lambda path, target, name=None: None)
+    monkeypatch.setattr(macos, "macos_minimum", lambda path: (13, 0))
+
+
+ABSOLUTE = {
+    "_native.abi3.so": {"id": [], "load": [BUILD_PATH, "/usr/lib/libSystem.B.dylib"], "rpath": []},
+    "libhello.dylib": {"id": [BUILD_PATH], "load": ["/usr/lib/libSystem.B.dylib"], "rpath": []},
+}
+RELATIVE = {
+    "_native.abi3.so": {
+        "id": ["@rpath/_native.abi3.so"],
+        "load": ["@rpath/libhello.dylib"],
+        "rpath": ["@loader_path/lib"],
+    },
+    "libhello.dylib": {"id": ["@rpath/libhello.dylib"], "load": ["/usr/lib/libSystem.B.dylib"], "rpath": []},
+}
+
+
+def test_on_a_mac_absolute_names_are_patched_resigned_and_delocated(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake = FakeMac()
+    fake = FakeMac(macos.commands.run)
     monkeypatch.setattr(macos.commands, "run", fake.run)
     monkeypatch.setattr(macos, "find_tool", lambda name, hint: f"/venv/bin/{name}")
+    monkeypatch.setattr(macos, "on_mac", lambda: True)
+    fake_binaries(monkeypatch, ABSOLUTE)
     wheel = make_wheel(tmp_path, "macosx_11_0_arm64")
 
     repaired = repair_wheel(wheel, TARGETS["darwin/arm64"], tmp_path)
 
     programs = [(call[0].rsplit("/", 1)[-1], *call[1:2]) for call in fake.calls]
     assert programs == [
-        ("otool", "-L"),
         ("install_name_tool", "-id"),
         ("install_name_tool", "-change"),
         ("codesign", "--force"),
         ("codesign", "--force"),
         ("delocate-wheel", "--require-archs"),
     ]
-    id_call, change_call = fake.calls[1], fake.calls[2]
+    id_call, change_call = fake.calls[0], fake.calls[1]
     assert id_call[1:3] == ["-id", "@rpath/libhello.dylib"]
     assert change_call[1:4] == ["-change", BUILD_PATH, "@loader_path/lib/libhello.dylib"]
     assert change_call[4].endswith("myproj/_native.abi3.so")
@@ -78,19 +100,60 @@ def test_macos_repair_patches_install_names_resigns_and_delocates(
     )
     assert signed == ["lib/libhello.dylib", "myproj/_native.abi3.so"]
     assert fake.calls[-1][2] == "arm64"
+    assert fake.envs[-1]["MACOSX_DEPLOYMENT_TARGET"] == "13.0", "delocate checks against what the binaries need"
     assert repaired.name == "myproj-0.1.0-cp39-abi3-macosx_13_0_arm64.whl"
     assert not wheel.exists(), "the unrepaired wheel is replaced"
     contents = read_wheel(repaired)
     assert contents.unrecorded() == [] and contents.hash_mismatches() == []
 
 
+def test_on_a_mac_names_set_at_link_time_need_no_edits_and_delocate_still_checks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeMac(macos.commands.run)
+    monkeypatch.setattr(macos.commands, "run", fake.run)
+    monkeypatch.setattr(macos, "find_tool", lambda name, hint: f"/venv/bin/{name}")
+    monkeypatch.setattr(macos, "on_mac", lambda: True)
+    fake_binaries(monkeypatch, RELATIVE)
+    repaired = repair_wheel(make_wheel(tmp_path, "macosx_11_0_arm64"), TARGETS["darwin/arm64"], tmp_path)
+    assert [call[0].rsplit("/", 1)[-1] for call in fake.calls] == ["delocate-wheel"]
+    assert repaired.name == "myproj-0.1.0-cp39-abi3-macosx_13_0_arm64.whl"
+
+
+def test_elsewhere_the_same_checks_and_tag_without_mac_tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeMac(macos.commands.run)
+    monkeypatch.setattr(macos.commands, "run", fake.run)
+    monkeypatch.setattr(macos, "on_mac", lambda: False)
+    fake_binaries(monkeypatch, RELATIVE)
+    checked: list[str] = []
+    monkeypatch.setattr(macos, "check_macho", lambda path, target, name=None: checked.append(str(name)))
+    repaired = repair_wheel(make_wheel(tmp_path, "macosx_11_0_x86_64"), TARGETS["darwin/amd64"], tmp_path)
+    assert fake.calls == [], "no otool, install_name_tool, codesign or delocate off a Mac"
+    assert sorted(checked) == ["myproj/_native.abi3.so", "myproj/lib/libhello.dylib"]
+    assert repaired.name == "myproj-0.1.0-cp39-abi3-macosx_13_0_x86_64.whl"
+
+
+def test_elsewhere_an_absolute_install_name_fails_the_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without install_name_tool the edit cannot be made; the real check names the path."""
+    monkeypatch.setattr(macos, "on_mac", lambda: False)
+    monkeypatch.setattr(macos, "macho_load_names", lambda path: ABSOLUTE[Path(path).name])
+    monkeypatch.setattr("pygo_tools.binaries.macho_load_names", lambda path: ABSOLUTE[Path(path).name])
+    monkeypatch.setattr("pygo_tools.binaries._macho", lambda path: [])
+    out = tmp_path / "out"
+    with pytest.raises(BuildError, match=r"refers to /private/tmp/build/.*libhello.dylib: a path on the build machine"):
+        repair_wheel(make_wheel(tmp_path, "macosx_11_0_arm64"), TARGETS["darwin/arm64"], out)
+    assert not out.exists() or not list(out.iterdir())
+
+
 def test_macos_plan_skips_already_relative_references(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "pkg" / "lib").mkdir(parents=True)
     (tmp_path / "_top.abi3.so").write_bytes(b"x")
     (tmp_path / "pkg" / "lib" / "libgo.dylib").write_bytes(b"x")
-    monkeypatch.setattr(
-        macos, "linked_libraries", lambda path: ["@loader_path/pkg/lib/libgo.dylib", "/usr/lib/libSystem.B.dylib"]
-    )
+    names = {
+        "_top.abi3.so": {"id": [], "load": ["@loader_path/pkg/lib/libgo.dylib", "/usr/lib/libSystem.B.dylib"]},
+        "libgo.dylib": {"id": ["/abs/libgo.dylib"], "load": []},
+    }
+    monkeypatch.setattr(macos, "macho_load_names", lambda path: names[Path(path).name])
     assert macos.plan_edits(tmp_path) == [macos.InstallNameEdit("pkg/lib/libgo.dylib", ("-id", "@rpath/libgo.dylib"))]
 
 
@@ -98,11 +161,14 @@ def test_top_level_extension_gets_path_into_the_package(tmp_path: Path, monkeypa
     (tmp_path / "pkg" / "lib").mkdir(parents=True)
     (tmp_path / "_top.abi3.so").write_bytes(b"x")
     (tmp_path / "pkg" / "lib" / "libgo.dylib").write_bytes(b"x")
-    monkeypatch.setattr(macos, "linked_libraries", lambda path: ["/abs/build/libgo.dylib"])
-    edits = macos.plan_edits(tmp_path)
-    assert edits[-1] == macos.InstallNameEdit(
-        "_top.abi3.so", ("-change", "/abs/build/libgo.dylib", "@loader_path/pkg/lib/libgo.dylib")
-    )
+    names = {
+        "_top.abi3.so": {"id": [], "load": ["/abs/build/libgo.dylib"]},
+        "libgo.dylib": {"id": ["@rpath/libgo.dylib"], "load": []},
+    }
+    monkeypatch.setattr(macos, "macho_load_names", lambda path: names[Path(path).name])
+    assert macos.plan_edits(tmp_path) == [
+        macos.InstallNameEdit("_top.abi3.so", ("-change", "/abs/build/libgo.dylib", "@loader_path/pkg/lib/libgo.dylib"))
+    ]
 
 
 def test_failed_repair_leaves_no_wheel_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -110,6 +176,7 @@ def test_failed_repair_leaves_no_wheel_behind(tmp_path: Path, monkeypatch: pytes
         raise BuildError("boom")
 
     monkeypatch.setattr(macos.commands, "run", failing)
+    fake_binaries(monkeypatch, RELATIVE)
     wheel = make_wheel(tmp_path, "macosx_11_0_arm64")
     out = tmp_path / "out"
     with pytest.raises(BuildError):
@@ -117,6 +184,43 @@ def test_failed_repair_leaves_no_wheel_behind(tmp_path: Path, monkeypatch: pytes
     assert not out.exists() or not list(out.iterdir())
 
 
-def test_windows_has_no_repair_yet(tmp_path: Path) -> None:
-    with pytest.raises(BuildError, match="no wheel repair for windows/amd64 yet"):
-        repair_wheel(make_wheel(tmp_path, "win_amd64"), TARGETS["windows/amd64"], tmp_path)
+def test_macos_wheel_without_binaries_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "myproj-0.1.0-cp39-abi3-macosx_11_0_arm64.whl"
+    with WheelFile(path, "w") as wheel:
+        wheel.writestr("myproj/__init__.py", b"")
+        wheel.writestr("myproj-0.1.0.dist-info/METADATA", b"Metadata-Version: 2.1\nName: myproj\nVersion: 0.1.0\n")
+        wheel.writestr("myproj-0.1.0.dist-info/WHEEL", b"Wheel-Version: 1.0\nTag: cp39-abi3-macosx_11_0_arm64\n")
+    with pytest.raises(BuildError, match=r"no Mach-O files \(\.so, \.dylib\) to check"):
+        repair_wheel(path, TARGETS["darwin/arm64"], tmp_path / "out")
+
+
+def windows_wheel(directory: Path, files: dict[str, bytes]) -> Path:
+    path = directory / "myproj-0.1.0-cp39-abi3-win_amd64.whl"
+    with WheelFile(path, "w") as wheel:
+        for name, data in files.items():
+            wheel.writestr(name, data)
+        wheel.writestr("myproj-0.1.0.dist-info/METADATA", b"Metadata-Version: 2.1\nName: myproj\nVersion: 0.1.0\n")
+        wheel.writestr("myproj-0.1.0.dist-info/WHEEL", b"Wheel-Version: 1.0\nTag: cp39-abi3-win_amd64\n")
+    return path
+
+
+def test_windows_repair_rejects_import_libraries_left_in_the_wheel(tmp_path: Path) -> None:
+    wheel = windows_wheel(tmp_path, {"myproj/_native.pyd": b"MZ", "myproj/_native.lib": b"!<arch>"})
+    with pytest.raises(BuildError, match=r"build leftovers in the wheel: myproj/_native.lib"):
+        repair_wheel(wheel, TARGETS["windows/amd64"], tmp_path / "out")
+    assert wheel.exists(), "a failed check leaves the input alone"
+
+
+def test_windows_repair_rejects_what_is_not_pe(tmp_path: Path) -> None:
+    wheel = windows_wheel(tmp_path, {"myproj/_native.pyd": b"\x7fELF not windows"})
+    with pytest.raises(BuildError, match=r"myproj/_native.pyd is not a PE file"):
+        repair_wheel(wheel, TARGETS["windows/amd64"], tmp_path / "out")
+
+
+def test_unknown_os_has_no_repair(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    with pytest.raises(
+        BuildError, match=r"no wheel repair for plan9/amd64\n  hint: build for linux, darwin or windows"
+    ):
+        repair_wheel(make_wheel(tmp_path, "any"), replace(TARGETS["linux/amd64"], goos="plan9"), tmp_path)

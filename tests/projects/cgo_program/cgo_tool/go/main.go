@@ -1,13 +1,14 @@
-// cgotool calls C (libc's strlen and the C library's name) to show cgo programs build too.
+// cgotool calls C (libc's strlen, and on Linux glibc's version) to show cgo programs build too.
 package main
 
+// #include <stdlib.h>
 // #include <string.h>
-// #include <gnu/libc-version.h>
 import "C"
 
 import (
 	"fmt"
 	"os"
+	"unsafe"
 )
 
 var version = "dev"
@@ -18,5 +19,6 @@ func main() {
 		text = os.Args[1]
 	}
 	cs := C.CString(text)
-	fmt.Printf("cgotool %s: strlen=%d glibc=%s\n", version, int(C.strlen(cs)), C.GoString(C.gnu_get_libc_version()))
+	defer C.free(unsafe.Pointer(cs))
+	fmt.Printf("cgotool %s: strlen=%d glibc=%s\n", version, int(C.strlen(cs)), libcVersion())
 }

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package main
+
+// macOS and Windows have no glibc.
+func libcVersion() string { return "none" }

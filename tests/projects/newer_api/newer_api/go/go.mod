@@ -1,0 +1,3 @@
+module newer_api
+
+go 1.20
