@@ -10,7 +10,7 @@ from pathlib import Path
 import cffi
 from setuptools import Extension
 
-from .bindings import typed_functions
+from .bindings import typed_api
 from .config import Config
 from .declarations import cdef, declared_functions
 from .errors import BuildError, ConfigError
@@ -48,8 +48,8 @@ def write_cffi_source(config: Config, library: GoLibrary, build_dir: Path) -> Cf
     ffi.emit_c_code(str(emitted))
     source = emitted.read_text(encoding="utf-8")
     if config.wrapper:
-        functions = typed_functions(config, list(library.exports))
-        source = init_rename(config) + source + render_typed_layer(config, functions)
+        classes, functions = typed_api(config, library.exports, library.structs)
+        source = init_rename(config) + source + render_typed_layer(config, functions, classes)
     # Rewritten only when it changed, so that an unchanged build has nothing to recompile.
     if not path.is_file() or path.read_text(encoding="utf-8") != source:
         path.write_text(source, encoding="utf-8")

@@ -162,9 +162,7 @@ def generator_binary(go: GoToolchain) -> Path:
     return binary
 
 
-def generate_exports(
-    config: Config, target: Target, go: GoToolchain, build_dir: Path
-) -> tuple[dict[str, Any], Path]:
+def generate_exports(config: Config, target: Target, go: GoToolchain, build_dir: Path) -> tuple[dict[str, Any], Path]:
     """Run gen/exports.go on the Go sources: wrappers that catch panics and errors, and a
     description of the exports. The wrappers join the build through ``-overlay``, so nothing is
     written into the user's source tree."""

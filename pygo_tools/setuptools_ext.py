@@ -19,7 +19,7 @@ from setuptools.command.sdist import sdist as _sdist
 from setuptools.dist import Distribution
 
 from . import commands, darwin, log, platforms
-from .bindings import render, typed_functions
+from .bindings import render, typed_api
 from .buildcache import ArtifactCache, file_digest, inputs_key, tool_identity
 from .config import Config, load_config
 from .errors import BuildError, ConfigError, PygoError
@@ -324,7 +324,7 @@ def write_wrapper(config: Config, library: GoLibrary, root: Path, declared: set[
                 f"{config.source.name}: {key}: {', '.join(unknown)} is not a Go export",
                 hint="exports: " + (", ".join(sorted(names)) or "none"),
             )
-    functions = typed_functions(config, list(library.exports))
+    classes, functions = typed_api(config, library.exports, library.structs)
     missing = [f.go_name for f in functions if f.direct and f.go_name not in declared]
     if missing:
         raise BuildError(
@@ -334,7 +334,7 @@ def write_wrapper(config: Config, library: GoLibrary, root: Path, declared: set[
         )
     if config.unchecked:
         log.info("unchecked: no longer needed: every typed call is checked at the cost of an unchecked one")
-    module, stub = render(config, functions)
+    module, stub = render(config, functions, classes)
     path = root.joinpath(*config.wrapper.split("."))
     path.parent.mkdir(parents=True, exist_ok=True)
     for target, text in ((path.with_suffix(".py"), module), (path.with_suffix(".pyi"), stub)):
@@ -344,7 +344,8 @@ def write_wrapper(config: Config, library: GoLibrary, root: Path, declared: set[
     for function in functions:
         for note in function.renamed:
             log.info(f"typed module: {note}")
-    log.info(f"wrote {config.wrapper}: {len(functions)} typed functions")
+    described = f"{len(functions)} typed functions" + (f", {len(classes)} dataclasses" if classes else "")
+    log.info(f"wrote {config.wrapper}: {described}")
 
 
 def make_bdist_wheel(config: Config, targets: list[Target], base: type[_bdist_wheel]) -> type[_bdist_wheel]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .bindings import TypedFunction
+from .bindings import TypedFunction, TypedStruct
 from .config import Config
 
 RUNTIME = Path(__file__).parent / "runtime" / "typed.c"
@@ -44,12 +44,38 @@ def c_value_type(t: dict[str, Any]) -> str:
     raise ValueError(f"no single C value for {kind}")
 
 
+COMPOSITE = frozenset({"list", "map", "struct"})
+
+
 def _c_result_count(t: dict[str, Any]) -> int:
-    return 2 if t["kind"] in ("string", "bytes") else 1
+    return 2 if t["kind"] in ("string", "bytes") or t["kind"] in COMPOSITE else 1
 
 
-def render_function(index: int, function: TypedFunction) -> str:
+def descriptor(t: dict[str, Any], structs: dict[str, int]) -> str:
+    """The runtime's type descriptor for a Go value type (see typed.c)."""
+    kind = t["kind"]
+    if kind == "int":
+        return ("i" if t.get("signed") else "u") + str(t["bits"] // 8)
+    if kind == "float":
+        return f"f{t['bits'] // 8}"
+    if kind == "bool":
+        return "b"
+    if kind == "string":
+        return "s"
+    if kind == "bytes":
+        return "y"
+    if kind == "list":
+        return "L" + descriptor(t["elem"], structs)
+    if kind == "map":
+        return "M" + descriptor(t["value"], structs)
+    if kind == "struct":
+        return f"S{structs[t['name']]};"
+    raise ValueError(f"no descriptor for {kind}")
+
+
+def render_function(index: int, function: TypedFunction, structs: dict[str, int] | None = None) -> str:
     """The C function ``pygo_f<index>`` and its ``pygo_fn`` descriptor."""
+    structs = structs or {}
     fn = f"pygo_fn{index}"
     lines = []
     no_args = not function.params and not function.context
@@ -68,7 +94,7 @@ def render_function(index: int, function: TypedFunction) -> str:
         )
     body: list[str] = []
     declare: list[str] = ["PyObject *pygo_result = NULL;", "pygo_error pygo_err = {0};"]
-    declare += ["char pygo_buf[PYGO_SCRATCH];", "pygo_scratch pygo_s = {pygo_buf, PYGO_SCRATCH, 0};"]
+    declare += ["char pygo_space[PYGO_SCRATCH];", "pygo_scratch pygo_s = {pygo_space, PYGO_SCRATCH, 0};"]
     release: list[str] = []
     if no_args:
         body.append("(void)pygo_unused;")
@@ -119,6 +145,13 @@ def render_function(index: int, function: TypedFunction) -> str:
                 arguments.append(f"(GoSlice){{(void *)pygo_a{i}.p, (GoInt)pygo_a{i}.n, (GoInt)pygo_a{i}.n}}")
             else:
                 arguments.append(f"(void *)pygo_a{i}.p")
+        elif kind in COMPOSITE:
+            declare.append(f"pygo_buf pygo_e{i};")
+            body.insert(0, f"pygo_buf_init(&pygo_e{i});")
+            d = c_string(descriptor(t, structs))
+            body.append(f"if (pygo_arg_value({source}, &{fn}, {i}, {d}, &pygo_e{i}) < 0) goto pygo_done;")
+            release.append(f"pygo_buf_free(&pygo_e{i});")
+            arguments.append(f"(GoSlice){{(void *)pygo_e{i}.p, (GoInt)pygo_e{i}.n, (GoInt)pygo_e{i}.n}}")
         else:
             raise ValueError(f"{function.go_name}: no C conversion for {kind}")
     c_arguments = []
@@ -127,9 +160,23 @@ def render_function(index: int, function: TypedFunction) -> str:
             c_arguments.append(arguments[entry[1]])
         else:
             c_arguments.append(f"({entry[2]['c']})pygo_a{entry[1]}.n")
+    symbol = function.symbol
+    if function.context:
+        # Start the call in a goroutine, wait while watching for Ctrl-C, then collect it.
+        declare += ["long long pygo_timeout = 0;", "uint64_t pygo_h = 0;"]
+        n = len(function.params)
+        body.append(f"if (pygo_timeout_arg(pygo_in[{n}], &{fn}, &pygo_timeout) < 0) goto pygo_done;")
+        body.append("if (pygo_check_fork() < 0) goto pygo_done;")
+        start = ", ".join([*c_arguments, "(int64_t)pygo_timeout", "&pygo_err", "&pygo_s"])
+        body += ["Py_BEGIN_ALLOW_THREADS", f"pygo_h = {symbol}({start});", "Py_END_ALLOW_THREADS"]
+        body.append("if (pygo_err.kind) { pygo_raise(&pygo_err, &pygo_s); goto pygo_done; }")
+        body.append("if (pygo_await(pygo_h) < 0) goto pygo_done;")
+        symbol += "_finish"
+        c_arguments = ["pygo_h"]
+    else:
+        body.append("if (pygo_check_fork() < 0) goto pygo_done;")
     c_arguments += ["&pygo_err", "&pygo_s"]
-    call = f"{function.symbol}({', '.join(c_arguments)})"
-    body.append("if (pygo_check_fork() < 0) goto pygo_done;")
+    call = f"{symbol}({', '.join(c_arguments)})"
     results = list(function.results)
     count = sum(_c_result_count(r) for r in results)
     fields: list[tuple[str, str | None]] = []  # C expressions for each result (value, length)
@@ -140,7 +187,7 @@ def render_function(index: int, function: TypedFunction) -> str:
         body += ["Py_BEGIN_ALLOW_THREADS", f"pygo_r = {call};", "Py_END_ALLOW_THREADS"]
         fields.append(("pygo_r", None))
     else:
-        declare.append(f"struct {function.symbol}_return pygo_r;")
+        declare.append(f"struct {symbol}_return pygo_r;")
         body += ["Py_BEGIN_ALLOW_THREADS", f"pygo_r = {call};", "Py_END_ALLOW_THREADS"]
         position = 0  # cgo names the fields of its return struct r0, r1... by position
         for r in results:
@@ -153,14 +200,14 @@ def render_function(index: int, function: TypedFunction) -> str:
         leftovers = [
             f"pygo_release({value}, &pygo_s);"
             for (value, length), r in zip(fields, results)
-            if r["kind"] in ("string", "bytes")
+            if r["kind"] in ("string", "bytes") or r["kind"] in COMPOSITE
         ]
         body.append("if (pygo_err.kind) {")
         body += ["    " + line for line in leftovers]
         body += ["    pygo_raise(&pygo_err, &pygo_s);", "    goto pygo_done;", "}"]
     else:
         body.append("if (pygo_err.kind) { pygo_raise(&pygo_err, &pygo_s); goto pygo_done; }")
-    converted = [_convert(r, value, length, function.borrowed) for (value, length), r in zip(fields, results)]
+    converted = [_convert(r, value, length, function.borrowed, structs) for (value, length), r in zip(fields, results)]
     if not converted:
         body.append("pygo_result = Py_None; Py_INCREF(Py_None);")
     elif len(converted) == 1:
@@ -177,8 +224,10 @@ def render_function(index: int, function: TypedFunction) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _convert(t: dict[str, Any], value: str, length: str | None, borrowed: bool) -> str:
+def _convert(t: dict[str, Any], value: str, length: str | None, borrowed: bool, structs: dict[str, int]) -> str:
     kind = t["kind"]
+    if kind in COMPOSITE:
+        return f"pygo_take_value({value}, (size_t){length}, {c_string(descriptor(t, structs))}, &pygo_s)"
     if kind == "int":
         signed = is_signed(t)
         signed_value = f"PyLong_FromLongLong((long long){value})"
@@ -215,17 +264,22 @@ fail:
 """
 
 
-def render_typed_layer(config: Config, functions: list[TypedFunction]) -> str:
+def render_typed_layer(config: Config, functions: list[TypedFunction], classes: list[TypedStruct] | None = None) -> str:
     """The C appended after cffi's code: runtime, functions, method table, and ``PyInit``
     wrapping cffi's (renamed by :func:`init_rename`)."""
+    classes = classes or []
+    structs = {c.go_name: i for i, c in enumerate(classes)}
     parts = [f"\n/* ---- pygo-tools typed module for {c_string(config.wrapper)[1:-1]} ---- */\n"]
+    if any(f.context and not f.direct for f in functions):
+        parts.append("#define PYGO_ASYNC 1\n")
     parts.append(RUNTIME.read_text(encoding="utf-8"))
     parts.append(TUPLE)
+    parts.append(_struct_table(classes, structs))
     methods = []
     for index, function in enumerate(functions):
         if function.direct:
             continue
-        parts.append("\n" + render_function(index, function))
+        parts.append("\n" + render_function(index, function, structs))
         no_args = not function.params and not function.context
         flags = "METH_NOARGS" if no_args else "METH_VARARGS | METH_KEYWORDS"
         doc = f"{function.signature_text}\n--\n\n{function.doc}"
@@ -240,9 +294,20 @@ static int pygo_typed_init(PyObject *module) {{
     PyObject *api, *name;
     PyMethodDef *def;
     if (pygo_runtime_init(module, {c_string(config.wrapper)}, {c_string(config.package)}) < 0) return -1;
+    pygo_struct_table = pygo_structs;
+    pygo_class_table = pygo_classes;
+    pygo_struct_count = {len(classes)};
     api = PyDict_New();
     name = PyUnicode_FromString({c_string(config.wrapper)});
     if (api == NULL || name == NULL) goto fail;
+    {{
+        PyObject *function = PyCFunction_NewEx(&pygo_register_def, NULL, name);
+        if (function == NULL || PyDict_SetItemString(api, "_register", function) < 0) {{
+            Py_XDECREF(function);
+            goto fail;
+        }}
+        Py_DECREF(function);
+    }}
     for (def = pygo_methods; def->ml_name != NULL; def++) {{
         PyObject *function = PyCFunction_NewEx(def, NULL, name);
         if (function == NULL || PyDict_SetItemString(api, def->ml_name, function) < 0) {{
@@ -252,7 +317,8 @@ static int pygo_typed_init(PyObject *module) {{
         Py_DECREF(function);
     }}
     if (PyDict_SetItemString(api, "GoError", pygo_GoError) < 0 || PyDict_SetItemString(api, "GoPanic", pygo_GoPanic) < 0
-        || PyDict_SetItemString(api, "GoForkError", pygo_GoForkError) < 0)
+        || PyDict_SetItemString(api, "GoForkError", pygo_GoForkError) < 0
+        || PyDict_SetItemString(api, "GoTimeout", pygo_GoTimeout) < 0)
         goto fail;
     Py_DECREF(name);
     return PyModule_AddObject(module, "_pygo_api", api) < 0 ? (Py_DECREF(api), -1) : 0;
@@ -275,6 +341,23 @@ PyMODINIT_FUNC {init_name}(void) {{
 """
     )
     return "".join(parts)
+
+
+def _struct_table(classes: list[TypedStruct], structs: dict[str, int]) -> str:
+    """``pygo_structs``: each dataclass's name, fields and their descriptors; ``pygo_classes``
+    gets the classes when the Python module registers them."""
+    lines = []
+    entries = []
+    for i, cls in enumerate(classes):
+        names = ", ".join(c_string(name) for name, _, _ in cls.fields) or "NULL"
+        types = ", ".join(c_string(descriptor(t, structs)) for _, _, t in cls.fields) or "NULL"
+        lines.append(f"static const char *const pygo_sf{i}[] = {{{names}}};")
+        lines.append(f"static const char *const pygo_st{i}[] = {{{types}}};")
+        entries.append(f"    {{{c_string(cls.name)}, {len(cls.fields)}, pygo_sf{i}, pygo_st{i}}},")
+    entries.append("    {NULL, 0, NULL, NULL}")
+    lines.append("static const pygo_struct pygo_structs[] = {\n" + "\n".join(entries) + "\n};")
+    lines.append(f"static PyObject *pygo_classes[{len(classes) + 1}];")
+    return "\n" + "\n".join(lines) + "\n"
 
 
 def init_rename(config: Config) -> str:

@@ -185,6 +185,9 @@ func (p *pkg) checkReserved() error {
 					switch s := spec.(type) {
 					case *ast.TypeSpec:
 						idents = append(idents, s.Name)
+						if s.Doc == nil && !d.Lparen.IsValid() {
+							s.Doc = d.Doc // "// Point is..." above "type Point struct" belongs to the type
+						}
 						p.types[s.Name.Name] = s
 					case *ast.ValueSpec:
 						idents = append(idents, s.Names...)
@@ -337,6 +340,9 @@ func (p *pkg) describe(fn *ast.FuncDecl, d *description) (*function, error) {
 			f.Direct = true
 		}
 	}
+	if err := checkWrites(fn, f); err != nil {
+		return nil, err
+	}
 	for _, w := range writes {
 		found := false
 		for _, prm := range f.Params {
@@ -485,7 +491,8 @@ func (p *pkg) resolve(e ast.Expr, d *description, native bool) (*typeDesc, error
 		if t.Len != nil {
 			return nil, fmt.Errorf("array type %s is not supported; use a slice", spelled)
 		}
-		if id, ok := t.Elt.(*ast.Ident); ok && (id.Name == "byte" || id.Name == "uint8") {
+		// []byte is bytes; []uint8, the same Go type, is spelled for a list of small ints.
+		if id, ok := t.Elt.(*ast.Ident); ok && id.Name == "byte" {
 			return &typeDesc{Kind: "bytes", Go: spelled}, nil
 		}
 		elem, err := p.resolve(t.Elt, d, native)
@@ -564,4 +571,75 @@ func (p *pkg) structType(spec *ast.TypeSpec, d *description, native bool) (*type
 		}
 	}
 	return desc, nil
+}
+
+// checkWrites refuses a function that visibly writes into a buffer parameter it has not declared
+// with //pygo:writes: Python may pass an immutable bytes object there (zero-copy), and Go would
+// change it under everyone who shares it. It sees direct writes (buf[i] = x, buf[i]++, copy(buf,
+// ...), and the same through buf[a:b]); writes through other functions are the author's to declare.
+func checkWrites(fn *ast.FuncDecl, f *function) error {
+	if fn.Body == nil {
+		return nil
+	}
+	buffers := map[string]bool{}
+	for _, prm := range f.Params {
+		if prm.Type.Kind == "bytes" || prm.Type.Kind == "pointer" {
+			buffers[prm.Name] = true
+		}
+	}
+	for _, w := range f.Writes {
+		delete(buffers, w)
+	}
+	if len(buffers) == 0 {
+		return nil
+	}
+	// root is the parameter an expression like buf, buf[i] or buf[a:b][i] refers to.
+	var root func(e ast.Expr) string
+	root = func(e ast.Expr) string {
+		switch x := e.(type) {
+		case *ast.Ident:
+			if buffers[x.Name] {
+				return x.Name
+			}
+		case *ast.IndexExpr:
+			return root(x.X)
+		case *ast.SliceExpr:
+			return root(x.X)
+		case *ast.ParenExpr:
+			return root(x.X)
+		}
+		return ""
+	}
+	indexed := func(e ast.Expr) string {
+		if ix, ok := e.(*ast.IndexExpr); ok {
+			return root(ix.X)
+		}
+		return ""
+	}
+	var found string
+	ast.Inspect(fn.Body, func(n ast.Node) bool {
+		if found != "" {
+			return false
+		}
+		switch x := n.(type) {
+		case *ast.AssignStmt:
+			for _, lhs := range x.Lhs {
+				if name := indexed(lhs); name != "" {
+					found = name
+				}
+			}
+		case *ast.IncDecStmt:
+			found = indexed(x.X)
+		case *ast.CallExpr:
+			if id, ok := x.Fun.(*ast.Ident); ok && id.Name == "copy" && len(x.Args) == 2 {
+				found = root(x.Args[0])
+			}
+		}
+		return true
+	})
+	if found != "" {
+		return fmt.Errorf("writes into its buffer parameter %s: declare it with //pygo:writes %s above the function "+
+			"(Python must then pass a writable buffer such as a bytearray)", found, found)
+	}
+	return nil
 }

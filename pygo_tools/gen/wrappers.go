@@ -67,6 +67,10 @@ func pygoRecover(err *C.pygo_error, scratch *C.pygo_scratch) {
 	if r == nil {
 		return
 	}
+	pygoFail(err, scratch, 'P', pygoPanicMessage(r))
+}
+
+func pygoPanicMessage(r any) string {
 	message := "panic with a value that is not a string or an error"
 	switch v := r.(type) {
 	case string:
@@ -76,7 +80,7 @@ func pygoRecover(err *C.pygo_error, scratch *C.pygo_scratch) {
 	case interface{ String() string }:
 		message = v.String()
 	}
-	pygoFail(err, scratch, 'P', message)
+	return message
 }
 `
 
@@ -120,61 +124,122 @@ func goArgument(t *typeDesc, name string) string {
 }
 
 func wrappers(d *description) string {
-	imports := map[string]bool{}
+	g := &generator{imports: map[string]bool{}, codecs: map[string]int{}, structs: d.structs}
 	var body strings.Builder
+	async := false
 	for _, f := range d.Functions {
 		if f.Direct {
 			continue
 		}
-		writeWrapper(&body, f, imports)
+		if f.Context {
+			async = true
+			g.writeAsync(&body, f)
+		} else {
+			g.writeWrapper(&body, f)
+		}
+	}
+	if async {
+		g.imports[`pygo_context "context"`] = true
+		g.imports[`pygo_errors "errors"`] = true
+		g.imports[`pygo_sync "sync"`] = true
+		g.imports[`pygo_time "time"`] = true
+		body.WriteString(asyncRuntime)
+	}
+	if len(g.codecs) > 0 {
+		body.WriteString(codecRuntime)
+		body.WriteString(g.codec.String())
 	}
 	var importLines []string
-	for line := range imports {
+	for line := range g.imports {
 		importLines = append(importLines, "\t"+line+"\n")
 	}
 	sort.Strings(importLines)
 	return fmt.Sprintf(preamble, strings.Join(importLines, "")) + body.String()
 }
 
-func writeWrapper(b *strings.Builder, f function, imports map[string]bool) {
-	var params, args, results []string
+type generator struct {
+	imports map[string]bool
+	codecs  map[string]int // type key -> index of its pygoDec<i>/pygoEnc<i>
+	codec   strings.Builder
+	structs map[string]*structDesc
+}
+
+func composite(t *typeDesc) bool {
+	return t.Kind == "list" || t.Kind == "map" || t.Kind == "struct"
+}
+
+// call is what the generated export does for f, split so that the asynchronous form can reuse it:
+// the export's parameters, the arguments for f, the results and how they are handed to C.
+type call struct {
+	params, args, results, assigns []string
+}
+
+func (g *generator) prepare(f function, copyBuffers bool) call {
+	var c call
 	for i, prm := range f.Params {
 		name := fmt.Sprintf("pygoA%d", i)
-		params = append(params, name+" "+goParamType(prm.Type))
-		args = append(args, goArgument(prm.Type, name))
-		if prm.Type.Kind == "string" {
-			imports[`pygo_strings "strings"`] = true
-		}
-	}
-	params = append(params, "pygoErr *C.pygo_error", "pygoScratch *C.pygo_scratch")
-	var assigns []string
-	for i, r := range f.Results {
-		out := fmt.Sprintf("pygoR%d", i)
-		got := fmt.Sprintf("pygoG%d", i)
-		switch r.Kind {
-		case "string":
-			results = append(results, out+" *C.char", out+"n C.size_t")
-			assigns = append(assigns, fmt.Sprintf("%s, %sn = pygoOut(string(%s), pygoScratch)", out, out, got))
-		case "bytes":
-			results = append(results, out+" *C.char", out+"n C.size_t")
-			assigns = append(assigns, fmt.Sprintf("%s, %sn = pygoOutBytes(%s, pygoScratch)", out, out, got))
-		case "cstring":
-			results = append(results, out+" *C.char")
-			assigns = append(assigns, fmt.Sprintf("%s = %s", out, got))
+		t := prm.Type
+		switch {
+		case composite(t):
+			c.params = append(c.params, name+" []byte")
+			c.args = append(c.args, fmt.Sprintf("pygoDec%d(&pygoReader{b: %s})", g.codecFor(t), name))
+		case t.Kind == "bytes" && copyBuffers:
+			// The call outlives the C call that passed the buffer: Go gets its own copy.
+			c.params = append(c.params, name+" []byte")
+			conv := "append([]byte{}, " + name + "...)"
+			if t.Named != "" {
+				conv = t.Named + "(" + conv + ")"
+			}
+			c.args = append(c.args, conv)
 		default:
-			typ := goParamType(r)
-			results = append(results, out+" "+typ)
-			if r.Named != "" {
-				assigns = append(assigns, fmt.Sprintf("%s = %s(%s)", out, typ, got))
-			} else {
-				assigns = append(assigns, fmt.Sprintf("%s = %s", out, got))
+			c.params = append(c.params, name+" "+goParamType(t))
+			c.args = append(c.args, goArgument(t, name))
+			if t.Kind == "string" {
+				g.imports[`pygo_strings "strings"`] = true
 			}
 		}
 	}
-	fmt.Fprintf(b, "\n//export %s\nfunc %s(%s)", f.Symbol, f.Symbol, strings.Join(params, ", "))
-	if len(results) > 0 {
-		fmt.Fprintf(b, " (%s)", strings.Join(results, ", "))
+	for i, r := range f.Results {
+		out := fmt.Sprintf("pygoR%d", i)
+		got := fmt.Sprintf("pygoG%d", i)
+		switch {
+		case composite(r):
+			c.results = append(c.results, out+" *C.char", out+"n C.size_t")
+			c.assigns = append(c.assigns, fmt.Sprintf("%s, %sn = pygoOutBytes(pygoEnc%d(&pygoWriter{}, %s).b, pygoScratch)", out, out, g.codecFor(r), got))
+		case r.Kind == "string":
+			c.results = append(c.results, out+" *C.char", out+"n C.size_t")
+			c.assigns = append(c.assigns, fmt.Sprintf("%s, %sn = pygoOut(string(%s), pygoScratch)", out, out, got))
+		case r.Kind == "bytes":
+			c.results = append(c.results, out+" *C.char", out+"n C.size_t")
+			c.assigns = append(c.assigns, fmt.Sprintf("%s, %sn = pygoOutBytes([]byte(%s), pygoScratch)", out, out, got))
+		case r.Kind == "cstring":
+			c.results = append(c.results, out+" *C.char")
+			c.assigns = append(c.assigns, fmt.Sprintf("%s = %s", out, got))
+		default:
+			typ := goParamType(r)
+			c.results = append(c.results, out+" "+typ)
+			if r.Named != "" {
+				c.assigns = append(c.assigns, fmt.Sprintf("%s = %s(%s)", out, typ, got))
+			} else {
+				c.assigns = append(c.assigns, fmt.Sprintf("%s = %s", out, got))
+			}
+		}
 	}
+	return c
+}
+
+func signature(symbol string, params, results []string) string {
+	text := fmt.Sprintf("\n//export %s\nfunc %s(%s)", symbol, symbol, strings.Join(params, ", "))
+	if len(results) > 0 {
+		text += fmt.Sprintf(" (%s)", strings.Join(results, ", "))
+	}
+	return text
+}
+
+func (g *generator) writeWrapper(b *strings.Builder, f function) {
+	c := g.prepare(f, false)
+	params := append(c.params, "pygoErr *C.pygo_error", "pygoScratch *C.pygo_scratch")
+	b.WriteString(signature(f.Symbol, params, c.results))
 	b.WriteString(" {\n\tdefer pygoRecover(pygoErr, pygoScratch)\n\t")
 	var targets []string
 	for i := range f.Results {
@@ -183,7 +248,7 @@ func writeWrapper(b *strings.Builder, f function, imports map[string]bool) {
 	if f.Error {
 		targets = append(targets, "pygoE")
 	}
-	call := fmt.Sprintf("%s(%s)", goName(f), strings.Join(args, ", "))
+	call := fmt.Sprintf("%s(%s)", goName(f), strings.Join(c.args, ", "))
 	if len(targets) > 0 {
 		fmt.Fprintf(b, "%s := %s\n", strings.Join(targets, ", "), call)
 	} else {
@@ -192,11 +257,325 @@ func writeWrapper(b *strings.Builder, f function, imports map[string]bool) {
 	if f.Error {
 		b.WriteString("\tif pygoE != nil {\n\t\tpygoFail(pygoErr, pygoScratch, 'E', pygoE.Error())\n\t\treturn\n\t}\n")
 	}
-	for _, a := range assigns {
+	for _, a := range c.assigns {
 		b.WriteString("\t" + a + "\n")
 	}
 	b.WriteString("\treturn\n}\n")
 }
+
+// writeAsync writes the two exports of a function taking a context.Context: <symbol> starts
+// it in a goroutine with a context of its own (and the deadline of Python's timeout=) and
+// returns a handle; <symbol>_finish collects its results. In between, the C side waits with
+// pygo_wait while it watches for Ctrl-C, and cancels the context with pygo_cancel.
+func (g *generator) writeAsync(b *strings.Builder, f function) {
+	c := g.prepare(f, true)
+	state := "pygoState_" + f.Symbol
+	fmt.Fprintf(b, "\ntype %s struct {\n\tpygoTask\n", state)
+	var targets []string
+	for i, r := range f.Results {
+		fmt.Fprintf(b, "\tg%d %s\n", i, r.Go)
+		targets = append(targets, fmt.Sprintf("pygoS.g%d", i))
+	}
+	b.WriteString("}\n")
+	params := append(c.params, "pygoTimeout C.int64_t", "pygoErr *C.pygo_error", "pygoScratch *C.pygo_scratch")
+	b.WriteString(signature(f.Symbol, params, []string{"pygoHandle C.uint64_t"}))
+	b.WriteString(" {\n\tdefer pygoRecover(pygoErr, pygoScratch)\n")
+	fmt.Fprintf(b, "\tpygoS := &%s{}\n", state)
+	args := append([]string{"pygoCtx"}, c.args...)
+	fmt.Fprintf(b, "\tpygoArgs := func(pygoCtx pygo_context.Context) func() { return func() {\n")
+	if f.Error {
+		targets = append(targets, "pygoS.err")
+	}
+	call := fmt.Sprintf("%s(%s)", goName(f), strings.Join(args, ", "))
+	if len(targets) > 0 {
+		fmt.Fprintf(b, "\t\t%s = %s\n", strings.Join(targets, ", "), call)
+	} else {
+		fmt.Fprintf(b, "\t\t%s\n", call)
+	}
+	b.WriteString("\t}}\n\treturn pygoStart(pygoS, pygoTimeout, pygoArgs)\n}\n")
+	params = []string{"pygoHandle C.uint64_t", "pygoErr *C.pygo_error", "pygoScratch *C.pygo_scratch"}
+	b.WriteString(signature(f.Symbol+"_finish", params, c.results))
+	b.WriteString(" {\n\tdefer pygoRecover(pygoErr, pygoScratch)\n")
+	fmt.Fprintf(b, "\tpygoT := pygoFinish(pygoHandle, pygoErr, pygoScratch)\n\tif pygoT == nil {\n\t\treturn\n\t}\n")
+	fmt.Fprintf(b, "\tpygoS := pygoT.(*%s)\n", state)
+	for i := range f.Results {
+		fmt.Fprintf(b, "\tpygoG%d := pygoS.g%d\n", i, i)
+	}
+	for _, a := range c.assigns {
+		b.WriteString("\t" + a + "\n")
+	}
+	b.WriteString("\treturn\n}\n")
+}
+
+// Types cross as one buffer, little-endian: numbers in their own size, bool in one byte,
+// strings and []byte as a uint64 length and the bytes, lists as a uint64 count and the items,
+// maps as a count and key/value pairs (keys sorted), structs as their exported fields in order.
+// The C side reads and writes the same layout from a type descriptor.
+
+func typeKey(t *typeDesc) string {
+	switch t.Kind {
+	case "list":
+		return "[" + typeKey(t.Elem) + "]" + t.Named
+	case "map":
+		return "{" + typeKey(t.Value) + "}" + t.Named
+	}
+	return t.Kind + ":" + t.Go
+}
+
+func goSpelling(t *typeDesc) string {
+	if t.Named != "" {
+		return t.Named
+	}
+	return t.Go
+}
+
+func (g *generator) codecFor(t *typeDesc) int {
+	key := typeKey(t)
+	if i, ok := g.codecs[key]; ok {
+		return i
+	}
+	i := len(g.codecs)
+	g.codecs[key] = i // before the body: a struct may contain itself (through a slice)
+	typ := goSpelling(t)
+	var dec, enc strings.Builder
+	switch t.Kind {
+	case "list":
+		fmt.Fprintf(&dec, "\tpygoV := make(%s, r.count())\n\tfor pygoI := range pygoV {\n\t\tpygoV[pygoI] = %s\n\t}\n\treturn pygoV\n", typ, g.decode(t.Elem))
+		fmt.Fprintf(&enc, "\tw.u64(uint64(len(v)))\n\tfor _, pygoX := range v {\n\t\t%s\n\t}\n\treturn w\n", g.encode(t.Elem, "pygoX"))
+	case "map":
+		fmt.Fprintf(&dec, "\tpygoN := r.count()\n\tpygoV := make(%s, pygoN)\n\tfor pygoI := 0; pygoI < pygoN; pygoI++ {\n\t\tpygoK := r.str()\n\t\tpygoV[pygoK] = %s\n\t}\n\treturn pygoV\n", typ, g.decode(t.Value))
+		g.imports[`pygo_sort "sort"`] = true
+		fmt.Fprintf(&enc, "\tpygoKeys := make([]string, 0, len(v))\n\tfor pygoK := range v {\n\t\tpygoKeys = append(pygoKeys, pygoK)\n\t}\n\tpygo_sort.Strings(pygoKeys)\n\tw.u64(uint64(len(v)))\n\tfor _, pygoK := range pygoKeys {\n\t\tw.str(pygoK)\n\t\t%s\n\t}\n\treturn w\n", g.encode(t.Value, "v[pygoK]"))
+	case "struct":
+		s := g.structs[t.Name]
+		fmt.Fprintf(&dec, "\tvar pygoV %s\n", typ)
+		for _, fl := range s.Fields {
+			fmt.Fprintf(&dec, "\tpygoV.%s = %s\n", fl.Name, g.decode(fl.Type))
+			fmt.Fprintf(&enc, "\t%s\n", g.encode(fl.Type, "v."+fl.Name))
+		}
+		dec.WriteString("\treturn pygoV\n")
+		enc.WriteString("\treturn w\n")
+	}
+	fmt.Fprintf(&g.codec, "\nfunc pygoDec%d(r *pygoReader) %s {\n%s}\n", i, typ, dec.String())
+	fmt.Fprintf(&g.codec, "\nfunc pygoEnc%d(w *pygoWriter, v %s) *pygoWriter {\n%s}\n", i, typ, enc.String())
+	return i
+}
+
+// decode is a Go expression reading one value of type t from r.
+func (g *generator) decode(t *typeDesc) string {
+	typ := goSpelling(t)
+	switch t.Kind {
+	case "int":
+		return fmt.Sprintf("%s(r.u%d())", typ, t.Bits)
+	case "float":
+		g.imports[`pygo_math "math"`] = true
+		if t.Bits == 32 {
+			return fmt.Sprintf("%s(pygo_math.Float32frombits(r.u32()))", typ)
+		}
+		return fmt.Sprintf("%s(pygo_math.Float64frombits(r.u64()))", typ)
+	case "bool":
+		return fmt.Sprintf("%s(r.u8() != 0)", typ)
+	case "string":
+		return fmt.Sprintf("%s(r.str())", typ)
+	case "bytes":
+		return fmt.Sprintf("%s(r.bytes())", typ)
+	}
+	return fmt.Sprintf("pygoDec%d(r)", g.codecFor(t))
+}
+
+// encode is a Go statement writing v, of type t, to w.
+func (g *generator) encode(t *typeDesc, v string) string {
+	switch t.Kind {
+	case "int":
+		return fmt.Sprintf("w.u%d(uint%d(%s))", t.Bits, t.Bits, v)
+	case "float":
+		g.imports[`pygo_math "math"`] = true
+		if t.Bits == 32 {
+			return fmt.Sprintf("w.u32(pygo_math.Float32bits(float32(%s)))", v)
+		}
+		return fmt.Sprintf("w.u64(pygo_math.Float64bits(float64(%s)))", v)
+	case "bool":
+		return fmt.Sprintf("w.boolean(bool(%s))", v)
+	case "string":
+		return fmt.Sprintf("w.str(string(%s))", v)
+	case "bytes":
+		return fmt.Sprintf("w.bytes([]byte(%s))", v)
+	}
+	return fmt.Sprintf("pygoEnc%d(w, %s)", g.codecFor(t), v)
+}
+
+const codecRuntime = `
+type pygoReader struct {
+	b []byte
+	o int
+}
+
+func (r *pygoReader) take(n int) []byte {
+	if n < 0 || n > len(r.b)-r.o {
+		panic("pygo-tools: malformed argument buffer")
+	}
+	s := r.b[r.o : r.o+n]
+	r.o += n
+	return s
+}
+
+func (r *pygoReader) u8() uint8 { return r.take(1)[0] }
+func (r *pygoReader) u16() uint16 {
+	b := r.take(2)
+	return uint16(b[0]) | uint16(b[1])<<8
+}
+func (r *pygoReader) u32() uint32 {
+	b := r.take(4)
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+}
+func (r *pygoReader) u64() uint64 {
+	b := r.take(8)
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
+func (r *pygoReader) count() int {
+	n := r.u64()
+	if n > uint64(len(r.b)) && n > 1<<32 {
+		panic("pygo-tools: malformed argument buffer")
+	}
+	return int(n)
+}
+func (r *pygoReader) str() string   { return string(r.take(r.count())) }
+func (r *pygoReader) bytes() []byte { return append([]byte{}, r.take(r.count())...) }
+
+type pygoWriter struct{ b []byte }
+
+func (w *pygoWriter) u8(v uint8)   { w.b = append(w.b, v) }
+func (w *pygoWriter) u16(v uint16) { w.b = append(w.b, byte(v), byte(v>>8)) }
+func (w *pygoWriter) u32(v uint32) { w.b = append(w.b, byte(v), byte(v>>8), byte(v>>16), byte(v>>24)) }
+func (w *pygoWriter) u64(v uint64) {
+	w.b = append(w.b, byte(v), byte(v>>8), byte(v>>16), byte(v>>24), byte(v>>32), byte(v>>40), byte(v>>48), byte(v>>56))
+}
+func (w *pygoWriter) boolean(v bool) {
+	if v {
+		w.u8(1)
+	} else {
+		w.u8(0)
+	}
+}
+func (w *pygoWriter) str(v string) {
+	w.u64(uint64(len(v)))
+	w.b = append(w.b, v...)
+}
+func (w *pygoWriter) bytes(v []byte) {
+	w.u64(uint64(len(v)))
+	w.b = append(w.b, v...)
+}
+`
+
+const asyncRuntime = `
+// A call of a function that takes a context: it runs in its own goroutine, so that the calling
+// thread can return to Python to notice Ctrl-C while Go works.
+type pygoTask struct {
+	done     chan struct{}
+	cancel   pygo_context.CancelFunc
+	err      error
+	panicked bool
+	message  string
+}
+
+func (t *pygoTask) task() *pygoTask { return t }
+
+// pygoAsync is a call's state: its task and its results (pygoState_<symbol>).
+type pygoAsync interface{ task() *pygoTask }
+
+var (
+	pygoTasksMu pygo_sync.Mutex
+	pygoTasks   = map[uint64]pygoAsync{}
+	pygoNext    uint64
+)
+
+func pygoStart(state pygoAsync, timeout C.int64_t, body func(pygo_context.Context) func()) C.uint64_t {
+	t := state.task()
+	ctx, cancel := pygo_context.WithCancel(pygo_context.Background())
+	if timeout > 0 {
+		ctx, cancel = pygo_context.WithTimeout(pygo_context.Background(), pygo_time.Duration(timeout))
+	}
+	t.done, t.cancel = make(chan struct{}), cancel
+	run := body(ctx)
+	go func() {
+		defer close(t.done)
+		defer func() {
+			if r := recover(); r != nil {
+				t.panicked, t.message = true, pygoPanicMessage(r)
+			}
+		}()
+		run()
+	}()
+	pygoTasksMu.Lock()
+	defer pygoTasksMu.Unlock()
+	pygoNext++
+	pygoTasks[pygoNext] = state
+	return C.uint64_t(pygoNext)
+}
+
+func pygoTaskOf(handle C.uint64_t, remove bool) pygoAsync {
+	pygoTasksMu.Lock()
+	defer pygoTasksMu.Unlock()
+	state := pygoTasks[uint64(handle)]
+	if remove {
+		delete(pygoTasks, uint64(handle))
+	}
+	return state
+}
+
+// pygo_wait waits up to ms milliseconds for the call to end; 1 if it has.
+//
+//export pygo_wait
+func pygo_wait(handle C.uint64_t, ms C.int) C.int {
+	state := pygoTaskOf(handle, false)
+	if state == nil {
+		return 1
+	}
+	t := state.task()
+	timer := pygo_time.NewTimer(pygo_time.Duration(ms) * pygo_time.Millisecond)
+	defer timer.Stop()
+	select {
+	case <-t.done:
+		return 1
+	case <-timer.C:
+		return 0
+	}
+}
+
+// pygo_cancel cancels the call's context and forgets it: Python has stopped waiting, and the
+// goroutine's results, whenever it returns, are dropped.
+//
+//export pygo_cancel
+func pygo_cancel(handle C.uint64_t) {
+	if state := pygoTaskOf(handle, true); state != nil {
+		state.task().cancel()
+	}
+}
+
+// pygoFinish waits for the call, reports its panic or error, and returns it (nil if it failed).
+func pygoFinish(handle C.uint64_t, err *C.pygo_error, scratch *C.pygo_scratch) pygoAsync {
+	state := pygoTaskOf(handle, true)
+	if state == nil {
+		pygoFail(err, scratch, 'P', "pygo-tools: unknown call")
+		return nil
+	}
+	t := state.task()
+	<-t.done
+	t.cancel()
+	switch {
+	case t.panicked:
+		pygoFail(err, scratch, 'P', t.message)
+	case t.err != nil && pygo_errors.Is(t.err, pygo_context.DeadlineExceeded):
+		pygoFail(err, scratch, 'T', t.err.Error())
+	case t.err != nil:
+		pygoFail(err, scratch, 'E', t.err.Error())
+	default:
+		return state
+	}
+	return nil
+}
+`
 
 // goName is the Go function an export calls: for //export NAME, cgo requires NAME to be the
 // Go function's own name.

@@ -6,6 +6,8 @@
  * pygo_ so that nothing clashes with cffi's code or the Go header.
  */
 #include <float.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -55,7 +57,7 @@ typedef struct {
     char small[PYGO_INLINE]; /* a short copy needs no malloc */
 } pygo_arg;
 
-static PyObject *pygo_GoError, *pygo_GoPanic, *pygo_GoForkError;
+static PyObject *pygo_GoError, *pygo_GoPanic, *pygo_GoForkError, *pygo_GoTimeout;
 static PyObject *pygo_ffi;        /* the extension's cffi FFI object (buffers below 3.11) */
 static const char *pygo_package;  /* for messages */
 static volatile int pygo_forked;  /* set in a child forked after the Go runtime started */
@@ -282,6 +284,11 @@ PYGO_HELPER int pygo_arg_str(PyObject *o, const pygo_fn *fn, int i, int copy, py
     return 0;
 }
 
+PYGO_HELPER int pygo_not_contiguous(const pygo_fn *fn, int i) {
+    PyErr_Format(PyExc_ValueError, "%s() argument '%s': the buffer must be contiguous", fn->name, fn->params[i]);
+    return -1;
+}
+
 /* A bytes-like argument, passed with no copy. writable: Go writes into it, so bytes and
    read-only buffers are refused. Below 3.11 the limited API has no buffer protocol: cffi's
    ffi.from_buffer provides it. */
@@ -297,15 +304,9 @@ PYGO_HELPER int pygo_arg_buffer(PyObject *o, const pygo_fn *fn, int i, int writa
     if (PyUnicode_Check(o) || PyBytes_Check(o)) return pygo_wrong_type(fn, i, expected, o);
 #if PYGO_BUFFER_API
     if (PyObject_GetBuffer(o, &a->view, writable ? (PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) : PyBUF_C_CONTIGUOUS) < 0) {
-        int buffer = PyObject_CheckBuffer(o);
+        int contiguity = PyErr_ExceptionMatches(PyExc_BufferError) && PyObject_CheckBuffer(o) && !writable;
         PyErr_Clear();
-        if (buffer) {
-            PyErr_Format(writable ? PyExc_TypeError : PyExc_ValueError,
-                         "%s() argument '%s': %s", fn->name, fn->params[i],
-                         writable ? "the buffer must be writable and contiguous" : "the buffer must be contiguous");
-            return -1;
-        }
-        return pygo_wrong_type(fn, i, expected, o);
+        return contiguity ? pygo_not_contiguous(fn, i) : pygo_wrong_type(fn, i, expected, o);
     }
     a->has_view = 1;
     a->p = (const char *)a->view.buf;
@@ -321,8 +322,10 @@ PYGO_HELPER int pygo_arg_buffer(PyObject *o, const pygo_fn *fn, int i, int writa
         if (call_kwargs && writable && PyDict_SetItemString(call_kwargs, "require_writable", Py_True) < 0) goto done;
         if (call_kwargs) a->owner = PyObject_Call(method, call_args, call_kwargs);
         if (a->owner == NULL) {
-            if (PyErr_ExceptionMatches(PyExc_TypeError) || PyErr_ExceptionMatches(PyExc_BufferError) ||
-                PyErr_ExceptionMatches(PyExc_ValueError)) {
+            if (PyErr_ExceptionMatches(PyExc_BufferError) && !writable) {
+                PyErr_Clear();
+                pygo_not_contiguous(fn, i);
+            } else if (PyErr_ExceptionMatches(PyExc_TypeError) || PyErr_ExceptionMatches(PyExc_BufferError)) {
                 PyErr_Clear();
                 pygo_wrong_type(fn, i, expected, o);
             }
@@ -382,7 +385,7 @@ PYGO_HELPER PyObject *pygo_raise(pygo_error *err, const pygo_scratch *s) {
     pygo_release(err->p, s);
     err->p = NULL;
     if (message != NULL) {
-        PyErr_SetObject(err->kind == 'P' ? pygo_GoPanic : pygo_GoError, message);
+        PyErr_SetObject(err->kind == 'P' ? pygo_GoPanic : err->kind == 'T' ? pygo_GoTimeout : pygo_GoError, message);
         Py_DECREF(message);
     }
     return NULL;
@@ -403,6 +406,15 @@ PYGO_HELPER int pygo_runtime_init(PyObject *module, const char *typed_module, co
                    NULL)
     PYGO_EXCEPTION(pygo_GoPanic, "GoPanic", "A Go function panicked; Go recovered, and the process goes on.",
                    pygo_GoError)
+    {
+        PyObject *bases = PyTuple_Pack(2, pygo_GoError, PyExc_TimeoutError);
+        if (bases == NULL) return -1;
+        PyOS_snprintf(name, sizeof(name), "%s.%s", typed_module, "GoTimeout");
+        pygo_GoTimeout = PyErr_NewExceptionWithDoc(
+            name, "A cancellable Go function ran past the timeout= the call gave it.", bases, NULL);
+        Py_DECREF(bases);
+        if (pygo_GoTimeout == NULL) return -1;
+    }
     PYGO_EXCEPTION(pygo_GoForkError, "GoForkError",
                    "Go was called in a process forked after the Go runtime started: use the spawn or "
                    "forkserver start method.",
@@ -416,3 +428,603 @@ PYGO_HELPER int pygo_runtime_init(PyObject *module, const char *typed_module, co
 #endif
     return 0;
 }
+
+
+/* ---- Plain Go values: lists, maps, structs ------------------------------------------------
+ * They cross as one little-endian buffer, read and written from a type descriptor:
+ *   b bool (1 byte)   i1 i2 i4 i8 signed, u1 u2 u4 u8 unsigned   f4 f8 floats
+ *   s str (uint64 length + UTF-8)   y bytes (uint64 length + bytes)
+ *   L<item> list (uint64 count + items)   M<value> dict with str keys (count + key/value pairs)
+ *   S<n>; struct n of the struct table (its fields in order)
+ * The Go side (gen/wrappers.go) reads and writes the same layout. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "pygo-tools' value layout is little-endian; this target is not"
+#endif
+
+#define PYGO_DEPTH 1000 /* frames of a value's path: about 500 nested structs */
+
+typedef struct {
+    const char *name;          /* the Python class */
+    int nfields;
+    const char *const *fields; /* Python attribute names */
+    const char *const *types;  /* their descriptors */
+} pygo_struct;
+
+static const pygo_struct *pygo_struct_table;
+static PyObject **pygo_class_table;
+static int pygo_struct_count;
+
+typedef struct {
+    char *p;
+    size_t n, cap;
+    char small[256];
+} pygo_buf;
+
+PYGO_HELPER void pygo_buf_init(pygo_buf *b) {
+    b->p = b->small;
+    b->n = 0;
+    b->cap = sizeof(b->small);
+}
+
+PYGO_HELPER void pygo_buf_free(pygo_buf *b) {
+    if (b->p != b->small) free(b->p);
+    pygo_buf_init(b);
+}
+
+PYGO_HELPER char *pygo_buf_grow(pygo_buf *b, size_t more) {
+    if (b->n + more > b->cap) {
+        size_t cap = b->cap * 2;
+        char *p;
+        while (cap < b->n + more) cap *= 2;
+        p = b->p == b->small ? malloc(cap) : realloc(b->p, cap);
+        if (p == NULL) {
+            PyErr_NoMemory();
+            return NULL;
+        }
+        if (b->p == b->small) memcpy(p, b->small, b->n);
+        b->p = p;
+        b->cap = cap;
+    }
+    b->n += more;
+    return b->p + b->n - more;
+}
+
+PYGO_HELPER int pygo_buf_put(pygo_buf *b, const void *data, size_t n) {
+    char *at = pygo_buf_grow(b, n);
+    if (at == NULL) return -1;
+    memcpy(at, data, n);
+    return 0;
+}
+
+PYGO_HELPER int pygo_buf_u64(pygo_buf *b, unsigned long long v) {
+    uint64_t value = (uint64_t)v;
+    return pygo_buf_put(b, &value, 8);
+}
+
+/* Where a value is inside an argument, for messages: item 2: key 'a': field 'X'. */
+typedef struct {
+    char kind; /* 'i' item, 'k' key, 'f' field */
+    Py_ssize_t index;
+    PyObject *key;
+    const char *field;
+} pygo_frame;
+
+typedef struct {
+    const pygo_fn *fn;
+    int arg;
+    int depth;
+    pygo_frame frames[PYGO_DEPTH];
+} pygo_path;
+
+/* Raise exc with "F() argument 'x': item 2: field 'Y' <message>". */
+PYGO_HELPER int pygo_path_error(pygo_path *path, PyObject *exc, const char *format, ...) {
+    PyObject *text, *part, *joined;
+    int i;
+    va_list args;
+    text = PyUnicode_FromFormat("%s() argument '%s'", path->fn->name, path->fn->params[path->arg]);
+    for (i = 0; i < path->depth && text != NULL; i++) {
+        pygo_frame *f = &path->frames[i];
+        if (path->depth > 12 && i >= 4 && i < path->depth - 6) { /* a long path: its ends say enough */
+            if (i == 4) part = PyUnicode_FromFormat(": (%d more)", path->depth - 10);
+            else continue;
+        } else if (f->kind == 'i') part = PyUnicode_FromFormat(": item %zd", f->index);
+        else if (f->kind == 'k') part = PyUnicode_FromFormat(": value of key %R", f->key);
+        else part = PyUnicode_FromFormat(": field '%s'", f->field);
+        joined = part ? PyUnicode_Concat(text, part) : NULL;
+        Py_XDECREF(part);
+        Py_DECREF(text);
+        text = joined;
+    }
+    va_start(args, format);
+    part = text ? PyUnicode_FromFormatV(format, args) : NULL;
+    va_end(args);
+    joined = part ? PyUnicode_Concat(text, part) : NULL;
+    if (joined != NULL) PyErr_SetObject(exc, joined);
+    Py_XDECREF(text);
+    Py_XDECREF(part);
+    Py_XDECREF(joined);
+    return -1;
+}
+
+/* What a descriptor names, for messages ("a sequence of int"). The GIL serializes callers. */
+static char pygo_name_space[256];
+
+PYGO_HELPER const char *pygo_desc_skip(const char *d);
+
+PYGO_HELPER void pygo_desc_append(char *out, size_t room, const char *d) {
+    const char *text = "?";
+    size_t used = strlen(out);
+    switch (*d) {
+    case 'b': text = "bool"; break;
+    case 'i': case 'u': text = "int"; break;
+    case 'f': text = "float"; break;
+    case 's': text = "str"; break;
+    case 'y': text = "bytes"; break;
+    case 'S': text = pygo_struct_table[atoi(d + 1)].name; break;
+    case 'L': case 'M':
+        PyOS_snprintf(out + used, room - used, "%s", *d == 'L' ? "a sequence of " : "a mapping of str to ");
+        pygo_desc_append(out, room, d + 1);
+        return;
+    }
+    PyOS_snprintf(out + used, room - used, "%s", text);
+}
+
+PYGO_HELPER const char *pygo_desc_name(const char *d) {
+    pygo_name_space[0] = 0;
+    pygo_desc_append(pygo_name_space, sizeof(pygo_name_space), d);
+    return pygo_name_space;
+}
+
+/* One whole descriptor starting at d: where the next one starts. */
+PYGO_HELPER const char *pygo_desc_skip(const char *d) {
+    switch (*d) {
+    case 'i': case 'u': case 'f': return d + 2;
+    case 'L': case 'M': return pygo_desc_skip(d + 1);
+    case 'S': return strchr(d, ';') + 1;
+    }
+    return d + 1;
+}
+
+PYGO_HELPER int pygo_wrong(pygo_path *path, const char *d, PyObject *o) {
+    PyObject *got = pygo_type_name(o);
+    if (got == NULL) return -1;
+    if (path->depth == 0) pygo_path_error(path, PyExc_TypeError, ": expected %s, got %U", pygo_desc_name(d), got);
+    else pygo_path_error(path, PyExc_TypeError, " is %U, expected %s", got, pygo_desc_name(d));
+    Py_DECREF(got);
+    return -1;
+}
+
+PYGO_HELPER int pygo_encode(pygo_buf *b, PyObject *o, const char *d, pygo_path *path);
+
+PYGO_HELPER int pygo_encode_number(pygo_buf *b, PyObject *o, const char *d, pygo_path *path) {
+    size_t size = (size_t)(d[1] - '0');
+    if (*d == 'f') {
+        double v;
+        if (!PyFloat_Check(o) && !PyLong_Check(o)) return pygo_wrong(path, d, o);
+        v = PyFloat_AsDouble(o);
+        if (v == -1.0 && PyErr_Occurred()) {
+            PyErr_Clear();
+            return pygo_path_error(path, PyExc_OverflowError, ": %R is too large for a float", o);
+        }
+        if (size == 4) {
+            float f = (float)v;
+            if (isfinite(v) && fabs(v) > FLT_MAX)
+                return pygo_path_error(path, PyExc_OverflowError, ": %R does not fit in float32", o);
+            return pygo_buf_put(b, &f, 4);
+        }
+        return pygo_buf_put(b, &v, 8);
+    } else {
+        PyObject *number;
+        int overflow = 0;
+        long long v;
+        unsigned long long u = 0;
+        if (PyFloat_Check(o) || PyUnicode_Check(o) || PyBytes_Check(o)) return pygo_wrong(path, d, o);
+        number = PyNumber_Index(o);
+        if (number == NULL) {
+            PyErr_Clear();
+            return pygo_wrong(path, d, o);
+        }
+        v = PyLong_AsLongLongAndOverflow(number, &overflow);
+        if (*d == 'i') {
+            long long high = size >= 8 ? LLONG_MAX : (long long)((1ULL << (size * 8 - 1)) - 1);
+            if (overflow || v < -high - 1 || v > high) {
+                pygo_path_error(path, PyExc_OverflowError, ": %R does not fit in int%d", number, (int)size * 8);
+                Py_DECREF(number);
+                return -1;
+            }
+            u = (unsigned long long)v;
+        } else {
+            unsigned long long high = size >= 8 ? ULLONG_MAX : (1ULL << (size * 8)) - 1;
+            int bad = overflow < 0 || (!overflow && v < 0);
+            if (!bad && overflow > 0) {
+                u = PyLong_AsUnsignedLongLong(number);
+                if (PyErr_Occurred()) PyErr_Clear(), bad = 1;
+            } else if (!bad) {
+                u = (unsigned long long)v;
+            }
+            if (bad || u > high) {
+                pygo_path_error(path, PyExc_OverflowError, ": %R does not fit in uint%d", number, (int)size * 8);
+                Py_DECREF(number);
+                return -1;
+            }
+        }
+        Py_DECREF(number);
+        /* little-endian: the low bytes of the 64-bit value are the value in its own size */
+        return pygo_buf_put(b, &u, size);
+    }
+}
+
+PYGO_HELPER int pygo_encode_text(pygo_buf *b, PyObject *o, const char *d, pygo_path *path) {
+    char *data;
+    Py_ssize_t n;
+    PyObject *owner = NULL;
+    int status;
+    if (*d == 's') {
+        if (!PyUnicode_Check(o)) return pygo_wrong(path, d, o);
+#if PYGO_UTF8_AND_SIZE
+        data = (char *)PyUnicode_AsUTF8AndSize(o, &n);
+        if (data == NULL) return -1;
+#else
+        owner = PyUnicode_AsUTF8String(o);
+        if (owner == NULL || PyBytes_AsStringAndSize(owner, &data, &n) < 0) {
+            Py_XDECREF(owner);
+            return -1;
+        }
+#endif
+    } else if (PyBytes_Check(o)) {
+        if (PyBytes_AsStringAndSize(o, &data, &n) < 0) return -1;
+    } else if (PyByteArray_Check(o)) {
+        data = PyByteArray_AsString(o);
+        n = PyByteArray_Size(o);
+    } else {
+        /* any other bytes-like object: a copy through bytes() */
+        if (PyUnicode_Check(o) || !PyObject_HasAttrString(o, "__len__")) return pygo_wrong(path, d, o);
+        owner = PyObject_CallFunctionObjArgs((PyObject *)&PyBytes_Type, o, NULL);
+        if (owner == NULL) {
+            PyErr_Clear();
+            return pygo_wrong(path, d, o);
+        }
+        if (PyBytes_AsStringAndSize(owner, &data, &n) < 0) {
+            Py_DECREF(owner);
+            return -1;
+        }
+    }
+    status = pygo_buf_u64(b, (unsigned long long)n) < 0 || pygo_buf_put(b, data, (size_t)n) < 0 ? -1 : 0;
+    Py_XDECREF(owner);
+    return status;
+}
+
+PYGO_HELPER int pygo_encode_list(pygo_buf *b, PyObject *o, const char *d, pygo_path *path) {
+    const char *item = d + 1;
+    PyObject *iterator, *value;
+    size_t count_at;
+    unsigned long long count = 0;
+    int status = 0;
+    if (PyUnicode_Check(o) || PyBytes_Check(o) || PyByteArray_Check(o) || PyDict_Check(o)) return pygo_wrong(path, d, o);
+    count_at = b->n;
+    if (pygo_buf_u64(b, 0) < 0) return -1;
+    path->frames[path->depth].kind = 'i';
+    if (PyList_Check(o) || PyTuple_Check(o)) {
+        Py_ssize_t n = PyList_Check(o) ? PyList_Size(o) : PyTuple_Size(o), i;
+        path->depth++;
+        for (i = 0; i < n && status == 0; i++) {
+            value = PyList_Check(o) ? PyList_GetItem(o, i) : PyTuple_GetItem(o, i);
+            if (value == NULL) { status = -1; break; }
+            Py_INCREF(value); /* a list may change under a __index__ or __float__ */
+            path->frames[path->depth - 1].index = i;
+            status = pygo_encode(b, value, item, path);
+            Py_DECREF(value);
+            count++;
+        }
+        path->depth--;
+    } else {
+        iterator = PyObject_GetIter(o);
+        if (iterator == NULL) {
+            PyErr_Clear();
+            return pygo_wrong(path, d, o);
+        }
+        path->depth++;
+        while (status == 0 && (value = PyIter_Next(iterator)) != NULL) {
+            path->frames[path->depth - 1].index = (Py_ssize_t)count;
+            status = pygo_encode(b, value, item, path);
+            Py_DECREF(value);
+            count++;
+        }
+        path->depth--;
+        Py_DECREF(iterator);
+        if (status == 0 && PyErr_Occurred()) status = -1;
+    }
+    if (status == 0) memcpy(b->p + count_at, &count, 8);
+    return status;
+}
+
+PYGO_HELPER int pygo_encode_map(pygo_buf *b, PyObject *o, const char *d, pygo_path *path) {
+    PyObject *items = NULL, *key, *value;
+    Py_ssize_t n, i;
+    int status = 0;
+    if (PyDict_Check(o)) {
+        items = PyDict_Items(o);
+    } else if (PyObject_HasAttrString(o, "keys") && PyObject_HasAttrString(o, "__getitem__")) {
+        items = PyMapping_Items(o);
+    } else {
+        return pygo_wrong(path, d, o);
+    }
+    if (items == NULL) return -1;
+    n = PyList_Size(items);
+    if (pygo_buf_u64(b, (unsigned long long)n) < 0) {
+        Py_DECREF(items);
+        return -1;
+    }
+    path->depth++;
+    for (i = 0; i < n && status == 0; i++) {
+        PyObject *pair = PyList_GetItem(items, i);
+        key = PyTuple_GetItem(pair, 0);
+        value = PyTuple_GetItem(pair, 1);
+        path->frames[path->depth - 1].kind = 'k';
+        path->frames[path->depth - 1].key = key;
+        if (!PyUnicode_Check(key)) {
+            PyObject *got = pygo_type_name(key);
+            path->depth--;
+            if (got != NULL) {
+                pygo_path_error(path, PyExc_TypeError, ": key %R is %U, expected str", key, got);
+                Py_DECREF(got);
+            }
+            path->depth++;
+            status = -1;
+            break;
+        }
+        status = pygo_encode_text(b, key, "s", path);
+        if (status == 0) status = pygo_encode(b, value, d + 1, path);
+    }
+    path->depth--;
+    Py_DECREF(items);
+    return status;
+}
+
+PYGO_HELPER int pygo_encode_struct(pygo_buf *b, PyObject *o, const char *d, pygo_path *path) {
+    const pygo_struct *s = &pygo_struct_table[atoi(d + 1)];
+    int i, status = 0;
+    path->depth++;
+    for (i = 0; i < s->nfields && status == 0; i++) {
+        PyObject *value = PyObject_GetAttrString(o, s->fields[i]);
+        if (value == NULL) {
+            PyObject *got = pygo_type_name(o);
+            PyErr_Clear();
+            path->depth--;
+            if (got != NULL) {
+                if (path->depth == 0)
+                    pygo_path_error(path, PyExc_TypeError, ": expected %s, got %U (it has no attribute '%s')", s->name,
+                                    got, s->fields[i]);
+                else
+                    pygo_path_error(path, PyExc_TypeError, " is %U, expected %s (it has no attribute '%s')", got,
+                                    s->name, s->fields[i]);
+                Py_DECREF(got);
+            }
+            return -1;
+        }
+        path->frames[path->depth - 1].kind = 'f';
+        path->frames[path->depth - 1].field = s->fields[i];
+        status = pygo_encode(b, value, s->types[i], path);
+        Py_DECREF(value);
+    }
+    path->depth--;
+    return status;
+}
+
+PYGO_HELPER int pygo_encode(pygo_buf *b, PyObject *o, const char *d, pygo_path *path) {
+    if (path->depth >= PYGO_DEPTH - 1)
+        return pygo_path_error(path, PyExc_ValueError, ": nested too deeply (a cycle?)");
+    switch (*d) {
+    case 'b': {
+        unsigned char v;
+        int truth;
+        if (!PyBool_Check(o) && !PyLong_Check(o)) return pygo_wrong(path, d, o);
+        truth = PyObject_IsTrue(o);
+        if (truth < 0) return -1;
+        v = (unsigned char)truth;
+        return pygo_buf_put(b, &v, 1);
+    }
+    case 'i': case 'u': case 'f': return pygo_encode_number(b, o, d, path);
+    case 's': case 'y': return pygo_encode_text(b, o, d, path);
+    case 'L': return pygo_encode_list(b, o, d, path);
+    case 'M': return pygo_encode_map(b, o, d, path);
+    case 'S': return pygo_encode_struct(b, o, d, path);
+    }
+    PyErr_SetString(PyExc_SystemError, "pygo-tools: bad type descriptor");
+    return -1;
+}
+
+PYGO_HELPER int pygo_arg_value(PyObject *o, const pygo_fn *fn, int i, const char *d, pygo_buf *b) {
+    pygo_path path;
+    path.fn = fn;
+    path.arg = i;
+    path.depth = 0;
+    return pygo_encode(b, o, d, &path);
+}
+
+/* Reading what Go wrote. */
+typedef struct {
+    const char *p, *end;
+} pygo_reader;
+
+PYGO_HELPER const char *pygo_read(pygo_reader *r, size_t n) {
+    const char *at = r->p;
+    if ((size_t)(r->end - r->p) < n) {
+        PyErr_SetString(PyExc_SystemError, "pygo-tools: a Go result was cut short");
+        return NULL;
+    }
+    r->p += n;
+    return at;
+}
+
+PYGO_HELPER PyObject *pygo_decode(pygo_reader *r, const char *d, int depth) {
+    const char *at;
+    uint64_t n = 0;
+    if (depth > PYGO_DEPTH) {
+        PyErr_SetString(PyExc_ValueError, "a Go result is nested too deeply");
+        return NULL;
+    }
+    switch (*d) {
+    case 'b':
+        at = pygo_read(r, 1);
+        return at ? PyBool_FromLong(*at != 0) : NULL;
+    case 'i': case 'u': {
+        size_t size = (size_t)(d[1] - '0');
+        uint64_t u = 0;
+        at = pygo_read(r, size);
+        if (at == NULL) return NULL;
+        memcpy(&u, at, size);
+        if (*d == 'u') return PyLong_FromUnsignedLongLong((unsigned long long)u);
+        if (size < 8 && (u >> (size * 8 - 1)) & 1) u |= ~(uint64_t)0 << (size * 8); /* sign-extend */
+        return PyLong_FromLongLong((long long)u);
+    }
+    case 'f':
+        if (d[1] == '4') {
+            float f;
+            at = pygo_read(r, 4);
+            if (at == NULL) return NULL;
+            memcpy(&f, at, 4);
+            return PyFloat_FromDouble((double)f);
+        } else {
+            double v;
+            at = pygo_read(r, 8);
+            if (at == NULL) return NULL;
+            memcpy(&v, at, 8);
+            return PyFloat_FromDouble(v);
+        }
+    case 's': case 'y':
+        at = pygo_read(r, 8);
+        if (at == NULL) return NULL;
+        memcpy(&n, at, 8);
+        at = pygo_read(r, (size_t)n);
+        if (at == NULL) return NULL;
+        return *d == 's' ? PyUnicode_DecodeUTF8(at, (Py_ssize_t)n, "strict")
+                         : PyBytes_FromStringAndSize(at, (Py_ssize_t)n);
+    case 'L': case 'M': {
+        PyObject *result;
+        uint64_t i;
+        at = pygo_read(r, 8);
+        if (at == NULL) return NULL;
+        memcpy(&n, at, 8);
+        if (n > (uint64_t)(r->end - r->p) && n > 0xFFFFFFFFu) {
+            PyErr_SetString(PyExc_SystemError, "pygo-tools: a Go result was cut short");
+            return NULL;
+        }
+        result = *d == 'L' ? PyList_New(0) : PyDict_New();
+        for (i = 0; i < n && result != NULL; i++) {
+            PyObject *key = NULL, *value;
+            if (*d == 'M') {
+                key = pygo_decode(r, "s", depth + 1);
+                if (key == NULL) {
+                    Py_CLEAR(result);
+                    break;
+                }
+            }
+            value = pygo_decode(r, d + 1, depth + 1);
+            if (value == NULL || (*d == 'L' ? PyList_Append(result, value) : PyDict_SetItem(result, key, value)) < 0)
+                Py_CLEAR(result);
+            Py_XDECREF(value);
+            Py_XDECREF(key);
+        }
+        return result;
+    }
+    case 'S': {
+        int index = atoi(d + 1), i;
+        const pygo_struct *s = &pygo_struct_table[index];
+        PyObject *values, *result;
+        if (pygo_class_table[index] == NULL) {
+            PyErr_Format(PyExc_RuntimeError, "import %s before calling: it defines %s", pygo_package, s->name);
+            return NULL;
+        }
+        values = PyTuple_New(s->nfields);
+        for (i = 0; i < s->nfields && values != NULL; i++) {
+            PyObject *value = pygo_decode(r, s->types[i], depth + 1);
+            if (value == NULL) Py_CLEAR(values);
+            else PyTuple_SetItem(values, i, value);
+        }
+        if (values == NULL) return NULL;
+        result = PyObject_Call(pygo_class_table[index], values, NULL);
+        Py_DECREF(values);
+        return result;
+    }
+    }
+    PyErr_SetString(PyExc_SystemError, "pygo-tools: bad type descriptor");
+    return NULL;
+}
+
+/* A value result: decoded from Go's buffer, which is released either way. */
+PYGO_HELPER PyObject *pygo_take_value(char *p, size_t n, const char *d, const pygo_scratch *s) {
+    pygo_reader r;
+    PyObject *result;
+    r.p = p;
+    r.end = p + n;
+    result = pygo_decode(&r, d, 0);
+    if (result != NULL && r.p != r.end) {
+        Py_CLEAR(result);
+        PyErr_SetString(PyExc_SystemError, "pygo-tools: a Go result has trailing bytes");
+    }
+    pygo_release(p, s);
+    return result;
+}
+
+/* _register(classes): the typed module's dataclasses, in the struct table's order. */
+static PyObject *pygo_register(PyObject *self, PyObject *classes) {
+    Py_ssize_t i;
+    (void)self;
+    if (!PyTuple_Check(classes) || PyTuple_Size(classes) != pygo_struct_count) {
+        PyErr_Format(PyExc_TypeError, "_register takes a tuple of %d classes", pygo_struct_count);
+        return NULL;
+    }
+    for (i = 0; i < pygo_struct_count; i++) {
+        PyObject *cls = PyTuple_GetItem(classes, i);
+        Py_INCREF(cls);
+        Py_XDECREF(pygo_class_table[i]);
+        pygo_class_table[i] = cls;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef pygo_register_def = {"_register", pygo_register, METH_O, NULL};
+
+/* timeout=: None, or seconds (int or float, >= 0), as nanoseconds for Go (0: no deadline). */
+PYGO_HELPER int pygo_timeout_arg(PyObject *o, const pygo_fn *fn, long long *ns) {
+    double seconds;
+    *ns = 0;
+    if (o == NULL || o == Py_None) return 0;
+    if (!PyFloat_Check(o) && !PyLong_Check(o)) {
+        PyObject *got = pygo_type_name(o);
+        if (got != NULL) {
+            PyErr_Format(PyExc_TypeError, "%s() timeout: expected seconds (int or float) or None, got %U", fn->name, got);
+            Py_DECREF(got);
+        }
+        return -1;
+    }
+    seconds = PyFloat_AsDouble(o);
+    if (seconds == -1.0 && PyErr_Occurred()) return -1;
+    if (!(seconds >= 0) || seconds > 9.2e9) {
+        PyErr_Format(PyExc_ValueError, "%s() timeout: %R is not a number of seconds from 0 to 9.2e9", fn->name, o);
+        return -1;
+    }
+    *ns = (long long)(seconds * 1e9);
+    if (*ns == 0 && seconds > 0) *ns = 1;
+    if (seconds == 0) *ns = 1; /* an immediate deadline, not none */
+    return 0;
+}
+
+#ifdef PYGO_ASYNC
+/* Wait for a cancellable call; on Ctrl-C (or any signal handler raising) cancel its context
+   and return -1 with the exception set. Only the main thread sees signals; others just wait. */
+PYGO_HELPER int pygo_await(uint64_t handle) {
+    for (;;) {
+        int done;
+        Py_BEGIN_ALLOW_THREADS
+        done = pygo_wait(handle, 20);
+        Py_END_ALLOW_THREADS
+        if (done) return 0;
+        if (PyErr_CheckSignals() < 0) {
+            pygo_cancel(handle);
+            return -1;
+        }
+    }
+}
+#endif

@@ -1,0 +1,1 @@
+"""Go functions whose names, parameters and docs are hostile to generated Python."""

@@ -1,0 +1,3 @@
+module hazards
+
+go 1.20

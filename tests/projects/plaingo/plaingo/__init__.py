@@ -1,0 +1,1 @@
+"""Plain Go types through the typed module: one function per row of the table."""
