@@ -24,8 +24,6 @@ from common import REPO, WORK, env, go_binary, machine, median_seconds, table, t
 EXAMPLE = REPO / "example"
 SIGNATURES = [
     "char* Hello(char* name, int count);",
-    "void Sha256(void* data, size_t n, char* out);",
-    "char* ChecksumFiles(char* paths);",
     "void free(void *ptr);",
 ]
 

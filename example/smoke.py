@@ -35,6 +35,11 @@ with tempfile.TemporaryDirectory() as folder:
     for path in paths:
         with open(path, "rb") as handle:
             assert sums[path] == hashlib.sha256(handle.read()).hexdigest()
+    try:
+        hello_go.checksum_files([*paths, os.path.join(folder, "missing.bin")])
+        raise AssertionError("expected OSError")
+    except OSError as error:
+        print(f"OSError: {error}")
 print(f"checksum_files of {len(paths)} files matches hashlib")
 assert hello_go.parse_size("4k") == 4096
 try:

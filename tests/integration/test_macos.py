@@ -188,8 +188,8 @@ def test_symbol_outside_the_stable_abi_is_caught(broken: Path) -> None:
 
 def test_symbol_the_go_library_does_not_export_is_caught(broken: Path) -> None:
     extension, _ = binaries(broken)
-    patch(extension, b"_Sha256\0", b"_Sha257\0")
-    with pytest.raises(AssertionError, match=r"imports _Sha257 from libhello.dylib, which does not export it"):
+    patch(extension, b"_pygo1_Sha256\0", b"_pygo1_Sha257\0")
+    with pytest.raises(AssertionError, match=r"imports _pygo1_Sha257 from libhello.dylib, which does not export it"):
         checks.check_undefined_symbols(extension, broken, FLOOR)
 
 

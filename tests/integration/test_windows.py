@@ -90,7 +90,7 @@ def test_pyd_imports_the_stable_abi_at_the_floor_and_the_go_dll_beside_it(
     dll = go_dll(root)
     assert dll.name.lower() in imports, "the .pyd imports the Go DLL by its hashed name"
     from_go = set(imports[dll.name.lower()])
-    assert from_go >= {"Hello", "Sha256"}
+    assert "Hello" in from_go, "cgo's own //export, through cffi"
     assert any(re.fullmatch(r"pygo\d+_Hello", name) for name in from_go), "the typed module's export of Hello"
     exports = {e.name.decode() for e in pe.DIRECTORY_ENTRY_EXPORT.symbols}
     assert "PyInit__native" in exports

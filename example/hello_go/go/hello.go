@@ -1,5 +1,6 @@
-// Package main is built by pygo-tools with -buildmode=c-shared: every //export function
-// becomes a C function the hello_go._native extension calls.
+// Package main is built by pygo-tools with -buildmode=c-shared. Hello is cgo's own //export
+// (C types); the other functions are plain Go marked //pygo:export, and pygo-tools generates
+// their C side. All of them are typed functions in hello_go.api.
 package main
 
 // #include <stdlib.h>
@@ -12,11 +13,10 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"unsafe"
 )
 
 // Hello greets name count times. The result is allocated with C.CString (C malloc): the
-// caller owns it and must free it, which hello_go.wrapper does.
+// caller owns it, and hello_go.api frees it after copying it into a str.
 //
 //export Hello
 func Hello(name *C.char, count C.int) *C.char {
@@ -28,50 +28,53 @@ func Hello(name *C.char, count C.int) *C.char {
 	return C.CString(strings.Join(parts, " "))
 }
 
-// Sha256 hashes n bytes at data without copying them and writes the 64-character hex
-// digest into out, which must have room for 64 bytes.
+// Sha256 returns the hex SHA-256 of data. It is plain Go: //pygo:export makes pygo-tools
+// generate the C export, and Python passes bytes, a bytearray or a memoryview with no copy.
 //
-//export Sha256
-func Sha256(data unsafe.Pointer, n C.size_t, out *C.char) {
-	var input []byte
-	if n > 0 {
-		input = unsafe.Slice((*byte)(data), int(n))
-	}
-	sum := sha256.Sum256(input)
-	copy(unsafe.Slice((*byte)(unsafe.Pointer(out)), 64), hex.EncodeToString(sum[:]))
+//pygo:export
+func Sha256(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }
 
-// ChecksumFiles hashes the newline-separated files in paths concurrently, one goroutine
-// per file, and returns one line per file in the same order: the hex SHA-256, or
-// "error: <message>". The caller frees the result.
+// ChecksumFiles hashes the files concurrently, one goroutine per file, and returns each
+// file's hex SHA-256 by name. The first file that cannot be read is the error (GoError in
+// Python).
 //
-//export ChecksumFiles
-func ChecksumFiles(paths *C.char) *C.char {
-	names := strings.Split(C.GoString(paths), "\n")
-	results := make([]string, len(names))
+//pygo:export
+func ChecksumFiles(paths []string) (map[string]string, error) {
+	sums := make([]string, len(paths))
+	errs := make([]error, len(paths))
 	var wg sync.WaitGroup
-	for i, name := range names {
+	for i, name := range paths {
 		wg.Add(1)
 		go func(i int, name string) {
 			defer wg.Done()
-			results[i] = checksumFile(name)
+			sums[i], errs[i] = checksumFile(name)
 		}(i, name)
 	}
 	wg.Wait()
-	return C.CString(strings.Join(results, "\n"))
+	result := make(map[string]string, len(paths))
+	for i, name := range paths {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		result[name] = sums[i]
+	}
+	return result, nil
 }
 
-func checksumFile(name string) string {
+func checksumFile(name string) (string, error) {
 	file, err := os.Open(name)
 	if err != nil {
-		return "error: " + err.Error()
+		return "", err
 	}
 	defer file.Close()
 	hash := sha256.New()
 	if _, err := io.Copy(hash, file); err != nil {
-		return "error: " + err.Error()
+		return "", err
 	}
-	return hex.EncodeToString(hash.Sum(nil))
+	return hex.EncodeToString(hash.Sum(nil)), nil
 }
 
 func main() {}
