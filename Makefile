@@ -60,6 +60,7 @@ docker-steps:
 bench: venv
 	$(PY) benchmarks/calls.py
 	$(PY) benchmarks/data.py
+	$(PY) benchmarks/values.py
 	$(PY) benchmarks/builds.py
 	$(PY) benchmarks/build_targets.py
 
