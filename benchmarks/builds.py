@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -72,9 +73,25 @@ def legacy_venv() -> Path:
     return python
 
 
+def develop_setup() -> tuple[Path, Path]:
+    """A copy of the example and a venv with pygo-tools (this checkout) for `pygo-tools develop`."""
+    project = fresh_copy("develop")
+    venv = WORK / "develop-venv"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "-e", f"{REPO}[go]"], check=True)
+    return project, python
+
+
+EDITS = iter(range(1, 1000))
+
+
 def edit_go(project: Path) -> None:
+    """A one-line change to the greeting, different each time, so that Go's cache misses."""
     source = project / "hello_go" / "go" / "hello.go"
-    source.write_text(source.read_text().replace('"Hello, "', '"Hello there, "', 1))
+    text = re.sub(r'"Hello[^"]*, "', f'"Hello there {next(EDITS)}, "', source.read_text(), count=1)
+    source.write_text(text)
 
 
 def raw_build(project: Path, environment: dict[str, str]) -> float:
@@ -163,6 +180,15 @@ def main() -> None:
     raw_edit = raw_build(ours, ours_env)
     shutil.rmtree(cache / "raw", ignore_errors=True)
     raw_clean = raw_build(ours, env(GOCACHE=str(cache / "raw")))
+    develop_project, develop_python = develop_setup()
+    develop = [str(develop_python.parent / "pygo-tools"), "develop", str(develop_project)]
+    timed(develop, REPO, ours_env)  # the editable install itself (pip), once
+    edit_go(develop_project)
+    develop_edit = timed(develop, REPO, ours_env)
+    check = [str(develop_python), "-c", "import hello_go; print(hello_go.hello('x'))"]
+    assert "there" in subprocess.run(check, capture_output=True, text=True, cwd=WORK).stdout, "develop saw the edit"
+    edit_go(develop_project)
+    develop_raw = raw_build(develop_project, ours_env)
     arm = fresh_copy("arm64")
     cross = [
         sys.executable,
@@ -200,6 +226,13 @@ def main() -> None:
             f"{ours_edit / raw_edit - 1:+.0%}",
             f"{legacy_edit:.1f}",
         ],
+        [
+            "`pygo-tools develop` after a one-line Go edit",
+            f"{develop_edit:.1f}",
+            f"{develop_raw:.1f}",
+            f"{develop_edit / develop_raw - 1:+.0%}",
+            "",
+        ],
         ["cross linux/arm64, first (warm Go cache)", f"{cross_first:.1f}", "", "", "not supported"],
         ["cross linux/arm64, rebuild", f"{cross_warm:.1f}", "", "", "not supported"],
     ]
@@ -209,7 +242,12 @@ def main() -> None:
     print(
         targets(
             ("overhead over the raw tools < 20% (clean build)", overhead < 0.2, f"{overhead:+.0%}"),
-            ("no-change rebuild < 2 s", ours_warm < 2, f"{ours_warm:.1f} s"),
+            ("no-change `pygo-tools build` within 1.5 s", ours_warm <= 1.5, f"{ours_warm:.2f} s"),
+            (
+                "`pygo-tools develop` after a Go edit within 1.5× the raw go build + cc",
+                develop_edit / develop_raw <= 1.5,
+                f"{develop_edit / develop_raw:.2f}× ({develop_edit:.2f} s vs {develop_raw:.2f} s)",
+            ),
         )
     )
 

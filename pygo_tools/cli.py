@@ -93,6 +93,8 @@ def _run(args: argparse.Namespace) -> int:
     project = Path(args.project_dir).resolve()
     config = load_config(project)  # fail before any build on a bad configuration
     if args.command == "develop":
+        from .develop import develop
+
         develop(project)
         return 0
     out = Path(args.out).resolve() if args.out else project / "dist"
@@ -118,14 +120,6 @@ def expand_all(names: list[str] | None, config: Config) -> list[str] | None:
         except PygoError:
             log.info(f"pygo-tools: all: skipping {name} (an extension for it must be built there)")
     return [*dict.fromkeys([*(n for n in names if n != "all"), *buildable])]
-
-
-def develop(project: Path) -> None:
-    with log.step(f"editable install of {project.name}"):
-        commands.run(
-            [sys.executable, "-m", "pip", "install", "--no-build-isolation", "-e", str(project)],
-            hint="the build's own message is above",
-        )
 
 
 def build_wheel(project: Path, out: Path, target: Target) -> Path:

@@ -6,13 +6,13 @@ import hashlib
 import json
 import os
 import re
-import shutil
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import commands, log, platforms
-from .buildcache import file_digest
+from .buildcache import file_digest, inputs_key, tool_identity
 from .config import Config
 from .declarations import declared_functions
 from .errors import BuildError, ConfigError
@@ -101,9 +101,9 @@ def build_go_library(
             f"{config.source.name}: no Go module at {where} (no go.mod found)",
             hint="put your Go package (go.mod and the //export functions) there, or set go_dir to where it is",
         )
-    if build_dir.exists():
-        shutil.rmtree(build_dir)
-    build_dir.mkdir(parents=True)
+    # The folder is kept between builds: go build finds its earlier output up to date (Go
+    # compares build IDs, which cover sources, flags and toolchain) and skips the link.
+    build_dir.mkdir(parents=True, exist_ok=True)
     output = build_dir / f"lib{config.library}{target.library_suffix}"
     description: dict[str, Any] = {}
     env = {**go_build_env(target, cc), **platforms.prepare_go_build(target)}
@@ -111,19 +111,79 @@ def build_go_library(
     if config.wrapper:
         description, overlay = generate_exports(config, target, go, build_dir)
     exports = tuple(description.get("functions") or ())
-    with log.step(f"go build {target.name}"):
-        commands.run(
-            go_build_command(config, target, go, output, overlay),
-            cwd=source,
-            env=env,
-            hint="the Go compiler's own message is above; fix the Go code and build again",
-        )
+    command = go_build_command(config, target, go, output, overlay)
     header = output.with_suffix(".h")
-    if not output.is_file() or not header.is_file():
-        raise BuildError(f"go build succeeded but did not write {output.name} and {header.name}")
+    stamp = build_dir / "go-build.stamp"
+    key = go_inputs_key(config, go, command, env, build_dir)
+    if _stamp_matches(stamp, key, (output, header)):
+        log.info(f"pygo-tools ✓ go build {target.name}: unchanged, reused")
+    else:
+        stamp.unlink(missing_ok=True)
+        with log.step(f"go build {target.name}"):
+            commands.run(
+                command,
+                cwd=source,
+                env=env,
+                hint="the Go compiler's own message is above; fix the Go code and build again",
+            )
+        if not output.is_file() or not header.is_file():
+            raise BuildError(f"go build succeeded but did not write {output.name} and {header.name}")
+        _write_stamp(stamp, key, (output, header))
     check_exports(config, header, exports)
     structs = tuple(description.get("structs") or ())
     return GoLibrary(path=output, header=header, target=target, exports=exports, structs=structs)
+
+
+# Variables that change what go build makes (GOCACHE, GOTMPDIR and the like only change where
+# it works).
+_BUILD_VARIABLES = ("GO", "CGO_", "CC", "CXX", "CFLAGS", "CPPFLAGS", "LDFLAGS", "PKG_CONFIG", "AR")
+_WORKPLACE_VARIABLES = frozenset({"GOCACHE", "GOTMPDIR", "GOMODCACHE", "GOPATH", "GOENV"})
+
+
+def go_inputs_key(config: Config, go: GoToolchain, command: list[str], env: dict[str, str], build_dir: Path) -> str:
+    """Everything go build reads for this library: every file of the Go module (sources, go.mod,
+    go.sum, vendor/), the generated exports, the command, the variables that matter, the Go
+    toolchain and the C compiler. The same key means the same library, so Go need not run."""
+    variables = {
+        k: v
+        for k, v in {**os.environ, **env}.items()
+        if k.startswith(_BUILD_VARIABLES) and k not in _WORKPLACE_VARIABLES
+    }
+    files = {p.relative_to(config.go_path).as_posix(): file_digest(p) for p in go_source_files(config)}
+    generated = {
+        p.name: file_digest(p) for p in (build_dir / "pygo_exports.go", build_dir / "overlay.json") if p.exists()
+    }
+    cc = env.get("CC") or os.environ.get("CC") or "cc"
+    compiler = shlex.split(cc)[:1]
+    if "ziglang" in cc:
+        from importlib.metadata import version
+
+        compiler.append(version("ziglang"))
+    return inputs_key(
+        {
+            "files": files,
+            "generated": generated,
+            "command": command,
+            "variables": variables,
+            "go": [tool_identity(str(go.path)), go.version],
+            "cc": [tool_identity(compiler[0]), *compiler[1:]] if compiler else "",
+        }
+    )
+
+
+def _stamp_matches(stamp: Path, key: str, outputs: tuple[Path, ...]) -> bool:
+    """The stamp was written for ``key`` and the outputs are still the bytes it recorded."""
+    try:
+        recorded = json.loads(stamp.read_text())
+        return bool(recorded.get("key") == key and all(recorded.get(p.name) == file_digest(p) for p in outputs))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _write_stamp(stamp: Path, key: str, outputs: tuple[Path, ...]) -> None:
+    partial = stamp.with_name(stamp.name + ".partial")
+    partial.write_text(json.dumps({"key": key, **{p.name: file_digest(p) for p in outputs}}))
+    os.replace(partial, stamp)
 
 
 def cache_dir() -> Path:

