@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from . import __version__, commands, log, subcommands
+from . import __version__, commands, log, scaffold, subcommands
 from .config import Config, load_config, read_toml
 from .errors import BuildError, PygoError, ToolNotFoundError
 from .output import check_out_dir, publish_wheel, remove_partials
@@ -68,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     develop.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR")
     config = sub.add_parser("config", help="validate the project's configuration and print it resolved")
     config.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR")
-    for command in (build, develop, config):  # `pygo-tools build -v` as well as `pygo-tools -v build`
+    new = scaffold.register(sub)
+    for command in (build, develop, config, new):  # `pygo-tools build -v` as well as `pygo-tools -v build`
         command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
     subcommands.register(sub)
     return parser
