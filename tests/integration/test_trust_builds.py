@@ -117,7 +117,7 @@ def test_interrupting_pygo_tools_stops_the_backend_and_cleans_up(tmp_path: Path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=tmpdir_env,
+        env={**tmpdir_env, "PYGO_TOOLS_VERBOSE": "1"},  # verbose: each step's start is printed
     )
     wait_for_line(process, "▸ config")  # the backend process is running now
     process.send_signal(signal.SIGTERM)
@@ -133,7 +133,12 @@ def test_killing_setup_py_during_repair_leaves_no_wheel_in_dist(tmp_path: Path, 
     project = copy_project(EXAMPLE, tmp_path)
     command = [sys.executable, "setup.py", "bdist_wheel"]
     process = subprocess.Popen(
-        command, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=tmpdir_env
+        command,
+        cwd=project,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**tmpdir_env, "PYGO_TOOLS_VERBOSE": "1"},  # verbose: each step's start is printed
     )
     wait_for_line(process, "▸ repair wheel")
     process.send_signal(signal.SIGTERM)
