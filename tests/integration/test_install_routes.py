@@ -109,6 +109,21 @@ def test_pip_wheel_finds_pygo_tools_through_pip_find_links(
 
 
 @pytest.mark.parametrize("pip", PIPS)
+def test_pip_install_editable_in_isolation(pip: str, pygo_tools_dist: Path, tmp_path: Path) -> None:
+    project = new_project(tmp_path)
+    python = make_venv_with_pip(tmp_path / "venv", pip)  # no pygo-tools in it: only in the build env
+    result = subprocess.run(
+        [str(python), "-m", "pip", "install", "-e", str(project), "pytest"],
+        env=no_go_env(PIP_FIND_LINKS=str(pygo_tools_dist)),
+        capture_output=True,
+        text=True,
+    )
+    check(result)
+    tests = subprocess.run([str(python.parent / "pytest"), "-q"], cwd=project, capture_output=True, text=True)
+    assert tests.returncode == 0 and "\n2 passed" in tests.stdout, tests.stdout + tests.stderr
+
+
+@pytest.mark.parametrize("pip", PIPS)
 def test_a_setup_py_project_with_the_build_system_table(
     pip: str, pip_venvs: dict[str, Path], pygo_tools_dist: Path, tmp_path: Path
 ) -> None:
