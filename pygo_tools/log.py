@@ -46,12 +46,13 @@ def detail(message: str) -> None:
 
 
 @contextmanager
-def step(name: str) -> Iterator[None]:
+def step(name: str, live: bool = True) -> Iterator[None]:
     """Print ``✓ name 1.2s`` (or ``✗ name failed after 1.2s``) when a step ends; with ``-v``,
-    ``▸ name`` when it starts too."""
+    ``▸ name`` when it starts too. ``live=False`` for a step whose body prints by itself (a
+    setuptools command): its elapsed time is not shown, which could land mid-line."""
     detail(f"pygo-tools ▸ {name}")
     start = time.monotonic()
-    _TICKER.push(name, start)
+    _TICKER.push(name, start, live)
     try:
         yield
     except BaseException:
@@ -70,8 +71,8 @@ class Ticker:
 
     On a terminal, after ``live_after`` seconds, ``pygo-tools ▸ go build linux/amd64 23s`` is
     rewritten in place every second (and erased before the next line is printed). Elsewhere
-    (CI logs, pipes), ``... still running after 20s`` is printed at ``log_after`` seconds, then
-    every ``log_every`` seconds.
+    (CI logs, pipes), and with ``-v`` (whose output streams), ``... still running after 20s``
+    is printed at ``log_after`` seconds, then every ``log_every`` seconds.
     """
 
     def __init__(self, live_after: float = 2.0, log_after: float = 20.0, log_every: float = 60.0) -> None:
@@ -80,13 +81,13 @@ class Ticker:
         self.log_every = log_every
         self.stream: TextIO = sys.stderr
         self.shown = False
-        self._steps: list[tuple[str, float, list[float]]] = []
+        self._steps: list[tuple[str, float, list[float], bool]] = []
         self._thread: threading.Thread | None = None
         self._wake = threading.Event()
 
-    def push(self, name: str, start: float) -> None:
+    def push(self, name: str, start: float, live: bool = True) -> None:
         with _lock:
-            self._steps.append((name, start, [start + self.log_after]))
+            self._steps.append((name, start, [start + self.log_after], live))
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="pygo-tools-ticker", daemon=True)
                 self._thread.start()
@@ -108,10 +109,12 @@ class Ticker:
         with _lock:
             if not self._steps:
                 return
-            name, start, next_log = self._steps[-1]
+            name, start, next_log, live = self._steps[-1]
+            if not live:
+                return
             elapsed = now - start
             self.stream = sys.stderr
-            if _is_terminal(self.stream):
+            if _is_terminal(self.stream) and not verbose():
                 if elapsed >= self.live_after:
                     self.stream.write(f"\r\x1b[Kpygo-tools ▸ {name} {elapsed:.0f}s")
                     self.stream.flush()

@@ -387,7 +387,8 @@ def make_bdist_wheel(config: Config, targets: list[Target], base: type[_bdist_wh
             try:
                 with commands.terminate_as_interrupt(), tempfile.TemporaryDirectory(prefix="pygo-wheel-") as temp:
                     self.dist_dir: str = str(Path(temp) / "raw")
-                    with log.step(f"wheel {self.distribution.get_name()} {self.distribution.get_version()}"):
+                    name = f"wheel {self.distribution.get_name()} {self.distribution.get_version()}"
+                    with log.step(name, live=False):  # setuptools prints (warnings) inside
                         base.run(self)
                     # setuptools records each wheel it writes; the last one is ours.
                     wheel = Path(self.distribution.dist_files[-1][2])

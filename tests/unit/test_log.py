@@ -96,6 +96,7 @@ class FakeTerminal(io.StringIO):
 def test_a_long_step_shows_its_elapsed_time_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     terminal = FakeTerminal(tty=True)
     monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.delenv(log.VERBOSE_ENV, raising=False)
     ticker = log.Ticker(live_after=2.0)
     ticker.push("go build linux/amd64", 100.0)
     ticker.tick(101.0)
@@ -106,6 +107,28 @@ def test_a_long_step_shows_its_elapsed_time_on_a_terminal(monkeypatch: pytest.Mo
     ticker.tick(127.0)
     assert terminal.getvalue().endswith("\r\x1b[Kpygo-tools ▸ cffi compile 3s"), "the innermost step"
     ticker.pop()
+    ticker.pop()
+
+
+def test_a_step_that_prints_by_itself_is_not_shown_live(monkeypatch: pytest.MonkeyPatch) -> None:
+    terminal = FakeTerminal(tty=True)
+    monkeypatch.setattr(sys, "stderr", terminal)
+    ticker = log.Ticker(live_after=2.0)
+    ticker.push("wheel myproj 0.1.0", 0.0, live=False)
+    ticker.tick(30.0)
+    assert terminal.getvalue() == ""
+    ticker.pop()
+
+
+def test_verbose_output_on_a_terminal_gets_lines_not_a_live_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    terminal = FakeTerminal(tty=True)
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setenv(log.VERBOSE_ENV, "1")
+    ticker = log.Ticker(live_after=2.0, log_after=20.0)
+    ticker.push("go build linux/amd64", 0.0)
+    ticker.tick(3.0)
+    ticker.tick(21.0)
+    assert terminal.getvalue() == "pygo-tools … go build linux/amd64: still running after 21s\n"
     ticker.pop()
 
 
