@@ -12,9 +12,10 @@ export GOFLAGS :=
 EXAMPLE_OUT := build/example-dist
 EXAMPLE_VENV := build/example-venv
 
-.PHONY: help venv example wheels windows-macos-wheels cli-wheels docker-steps bench test unit lint clean
+.PHONY: help venv dist example wheels windows-macos-wheels cli-wheels docker-steps bench test unit lint clean
 
 help:
+	@echo "make dist     pygo-tools' own wheel and sdist, in dist/ (DIST=DIR for another folder)"
 	@echo "make example  build the example wheel, install it in a fresh venv, call it"
 	@echo "make wheels   manylinux2014 wheels of the example for linux/amd64 and linux/arm64"
 	@echo "make windows-macos-wheels  the example's wheels for windows and macOS (amd64, arm64), built here"
@@ -32,6 +33,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
+
+# pygo-tools' own wheel and sdist (the wheel built from the sdist), to install this version
+# elsewhere or to let pip/build/uv find it (PIP_FIND_LINKS, UV_FIND_LINKS) until it is on PyPI.
+DIST ?= dist
+dist: venv
+	rm -f $(DIST)/pygo_tools-*
+	$(PY) -m build --outdir $(DIST) .
 
 example: venv
 	rm -rf $(EXAMPLE_OUT) $(EXAMPLE_VENV)

@@ -11,7 +11,8 @@ from pathlib import Path
 from .errors import BuildError, ToolNotFoundError
 from .targets import Target
 
-CROSS_HINT = 'pip install "pygo-tools[cross]"'
+# The packages of pygo-tools' [cross] extra, by name: PyPI's `pygo-tools` is the unrelated 0.1.8.
+CROSS_HINT = "`pip install ziglang pefile macholib` where pygo-tools is installed (its [cross] extra)"
 # Where macOS keeps its own libraries; anything else must be inside the wheel.
 MACOS_SYSTEM_PREFIXES = ("/usr/lib/", "/System/Library/")
 _RELATIVE = ("@rpath/", "@loader_path/")

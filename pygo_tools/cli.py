@@ -10,11 +10,12 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from . import __version__, commands, log, subcommands
+from . import __version__, commands, log, scaffold, subcommands
 from .config import Config, load_config, read_toml
-from .errors import BuildError, PygoError
+from .errors import BuildError, PygoError, ToolNotFoundError
 from .output import check_out_dir, publish_wheel, remove_partials
 from .setuptools_ext import check_buildable
+from .sources import check_sources
 from .targets import TARGET_ENV, TARGETS, ZIG_ENV, Target, requested_targets
 
 
@@ -25,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
         "a Go c-shared library plus a cffi abi3 extension, for Linux (manylinux), macOS and Windows.",
     )
     parser.add_argument("--version", action="version", version=f"pygo-tools {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     build = sub.add_parser(
         "build",
@@ -61,17 +63,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="editable install into this environment; run again after changing Go code",
         description="Install PROJECT_DIR in editable mode into the environment running pygo-tools, "
         "without build isolation, so a rebuild after a Go change takes about a second (Go's cache). "
-        "Same as: python -m pip install --no-build-isolation -e PROJECT_DIR",
+        "Same as: python -m pip install --no-build-isolation --use-pep517 -e PROJECT_DIR",
     )
     develop.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR")
     config = sub.add_parser("config", help="validate the project's configuration and print it resolved")
     config.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR")
+    new = scaffold.register(sub)
+    for command in (build, develop, config, new):  # `pygo-tools build -v` as well as `pygo-tools -v build`
+        command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
     subcommands.register(sub)
     return parser
 
 
+VERBOSE_HELP = (
+    "show every command with the tools' output, setuptools' log and the resolved configuration "
+    "(same as PYGO_TOOLS_VERBOSE=1)"
+)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.verbose:
+        log.set_verbose(True)  # in the environment, so the build backend's processes follow
     try:
         with commands.terminate_as_interrupt():
             return _run(args)
@@ -88,10 +101,13 @@ def _run(args: argparse.Namespace) -> int:
     if handler is not None:
         return handler(args)
     if args.command == "config":
-        print(load_config(Path(args.project_dir)).describe())
+        config = load_config(Path(args.project_dir))
+        check_sources(config)
+        print(config.describe())
         return 0
     project = Path(args.project_dir).resolve()
     config = load_config(project)  # fail before any build on a bad configuration
+    check_sources(config)
     if args.command == "develop":
         from .develop import develop
 

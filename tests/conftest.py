@@ -147,3 +147,33 @@ def write_config(directory: Path, **overrides: object) -> Config:
         directory.joinpath(*data["package"].split(".")).mkdir(parents=True, exist_ok=True)
     (directory / "config.json").write_text(json.dumps(data))
     return load_config(directory)
+
+
+@pytest.fixture(scope="session")
+def pygo_tools_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``make dist``: this checkout's own wheel and sdist, as the README's Install section makes
+    them (into a temporary folder: tests never write into the repository)."""
+    from pygo_tools import __version__
+
+    dist = tmp_path_factory.mktemp("pygo-tools-dist")
+    made = subprocess.run(["make", "-C", str(REPO), "dist", f"DIST={dist}"], capture_output=True, text=True)
+    assert made.returncode == 0, made.stdout[-3000:] + made.stderr[-3000:]
+    assert sorted(p.name for p in dist.iterdir()) == [
+        f"pygo_tools-{__version__}-py3-none-any.whl",
+        f"pygo_tools-{__version__}.tar.gz",
+    ]
+    return dist
+
+
+def pygo_tools_wheel(dist: Path) -> Path:
+    (wheel,) = dist.glob("pygo_tools-*.whl")
+    return wheel
+
+
+def make_venv_with_pip(path: Path, pip_version: str) -> Path:
+    """A fresh venv with exactly this pip (pip's own cache makes the download a one-off)."""
+    python = make_venv(path)
+    pip_install(python, f"pip=={pip_version}")
+    shown = subprocess.run([str(python), "-m", "pip", "--version"], capture_output=True, text=True, check=True)
+    assert shown.stdout.startswith(f"pip {pip_version} "), shown.stdout
+    return python

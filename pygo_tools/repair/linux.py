@@ -31,7 +31,7 @@ def repair(wheel: Path, target: Target, out_dir: Path) -> Path:
     key = _binaries_key(wheel, target)
     remembered = _remembered(key)
     if remembered:
-        log.info(f"  auditwheel: binaries unchanged since it said {remembered}")
+        log.detail(f"  auditwheel: binaries unchanged since it said {remembered}")
         return retag(wheel, remembered, out_dir)
     _check_patchelf()
     commands.run(

@@ -73,7 +73,7 @@ def cgo_wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     # One architecture per system (the extension tests cover both): each cold target compiles Go's
     # standard library once more.
     targets = ["darwin/arm64", "windows/amd64"]
-    result = run_build(project, work / "out", *(f"--target={t}" for t in targets))
+    result = run_build(project, work / "out", "-v", *(f"--target={t}" for t in targets))  # -v: the zig command
     assert result.returncode == 0, result.stderr[-3000:]
     assert "zig cc -target aarch64-macos.13.0" in result.stderr
     return dict(zip(targets, (Path(p) for p in result.stdout.split())))

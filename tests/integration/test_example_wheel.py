@@ -69,13 +69,29 @@ def test_no_build_paths_inside_binaries(built: tuple[Path, Path, str], tmp_path:
             assert path.encode() not in data, f"{binary} contains {path}"
 
 
-def test_build_log_shows_steps_and_commands(built: tuple[Path, Path, str]) -> None:
+QUIET_LINE = re.compile(
+    r"pygo-tools ✓ .+ \d+\.\ds( \(unchanged\))?|pygo-tools: built \S+\.whl|wrote hello_go\.api: \d+ typed functions"
+)
+
+
+def test_quiet_build_log_is_one_line_per_step(built: tuple[Path, Path, str]) -> None:
     log = built[2]
     for step in ("config", "go build linux/amd64", "cffi compile hello_go._native", "repair wheel"):
-        assert re.search(rf"✓ {re.escape(step)} \d+\.\ds", log), step
+        assert re.search(rf"^pygo-tools ✓ {re.escape(step)} \d+\.\ds", log, re.MULTILINE), step
+    assert [line for line in log.splitlines() if not QUIET_LINE.fullmatch(line)] == []
+    assert "pygo-" + "tmp" not in log and "/tmp/pygo-" not in log, "no temporary path, gone by now, is printed"
+
+
+def test_verbose_build_shows_every_command_and_the_tools_output(built: tuple[Path, Path, str], tmp_path: Path) -> None:
+    result = run_build(built[0], tmp_path / "out", "-v")
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = result.stderr
+    assert "pygo-tools ▸ go build linux/amd64" in log
     assert "go build -buildmode=c-shared -trimpath -buildvcs=false '-ldflags=-s -w -extldflags=-s'" in log
     assert "GOTOOLCHAIN=local" in log
-    assert "auditwheel repair" in log
+    assert "auditwheel repair" in log and "INFO:auditwheel" in log, "the tools' own output"
+    assert "running bdist_wheel" in log, "setuptools' log"
+    assert "  package = 'hello_go'" in log, "the resolved configuration"
 
 
 def test_build_writes_nothing_into_the_go_sources(built: tuple[Path, Path, str]) -> None:

