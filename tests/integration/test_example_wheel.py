@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -83,13 +84,17 @@ def test_quiet_build_log_is_one_line_per_step(built: tuple[Path, Path, str]) -> 
 
 
 def test_verbose_build_shows_every_command_and_the_tools_output(built: tuple[Path, Path, str], tmp_path: Path) -> None:
+    shutil.rmtree(built[0] / "build")  # else the unchanged Go library is reused without running go
     result = run_build(built[0], tmp_path / "out", "-v")
     assert result.returncode == 0, result.stderr[-3000:]
     log = result.stderr
     assert "pygo-tools ▸ go build linux/amd64" in log
     assert "go build -buildmode=c-shared -trimpath -buildvcs=false '-ldflags=-s -w -extldflags=-s'" in log
     assert "GOTOOLCHAIN=local" in log
-    assert "auditwheel repair" in log and "INFO:auditwheel" in log, "the tools' own output"
+    # auditwheel runs and speaks, or (same binaries as an earlier build) says which verdict it reused.
+    assert ("auditwheel repair" in log and "INFO:auditwheel" in log) or re.search(
+        r"auditwheel: binaries unchanged since it said manylinux_\d+_\d+_x86_64", log
+    )
     assert "running bdist_wheel" in log, "setuptools' log"
     assert "  package = 'hello_go'" in log, "the resolved configuration"
 

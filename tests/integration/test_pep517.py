@@ -155,8 +155,21 @@ def test_pygo_tools_develop_rebuilds_in_place(tmp_path: Path) -> None:
     assert run_python(python, "-c", call, cwd=tmp_path).stdout.strip() == "Hello, Ed!"
     source = project / "hello_go" / "go" / "hello.go"
     source.write_text(source.read_text().replace('"Hello, "', '"Hi, "'))
-    assert subprocess.run(develop, capture_output=True, env=clean_env()).returncode == 0
+    again = subprocess.run(develop, capture_output=True, text=True, env=clean_env())
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "✓ rebuild example in place" in again.stderr and "editable install" not in again.stderr, "no pip"
     assert run_python(python, "-c", call, cwd=tmp_path).stdout.strip() == "Hi, Ed!"
+    # Changed metadata (here the config) means pip again; a Go error is still an error.
+    config = project / "config.json"
+    config.write_text(config.read_text().replace('"library": "hello"', '"library": "hello", "strip": false'))
+    source.write_text(source.read_text().replace('"Hi, "', '"Howdy, "'))
+    third = subprocess.run(develop, capture_output=True, text=True, env=clean_env())
+    assert third.returncode == 0 and "✓ editable install of example" in third.stderr, third.stderr[-3000:]
+    assert run_python(python, "-c", call, cwd=tmp_path).stdout.strip() == "Howdy, Ed!"
+    source.write_text(source.read_text().replace("func Hello(", "func Hello(broken "))
+    fourth = subprocess.run(develop, capture_output=True, text=True, env=clean_env())
+    assert fourth.returncode != 0 and "pygo-tools: error:" in fourth.stderr
+    assert run_python(python, "-c", call, cwd=tmp_path).stdout.strip() == "Howdy, Ed!", "the last good build stays"
 
 
 def test_wheels_are_reproducible_across_directories(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -152,6 +153,9 @@ def test_killing_setup_py_during_repair_leaves_no_wheel_in_dist(tmp_path: Path, 
     assert len(names) == 1 and "manylinux" in names[0], names
 
 
+EXTENSION_REUSED = re.compile(r"cffi compile hello_go\._native \d+\.\ds \(unchanged\)")
+
+
 def extension_of(wheel: Path) -> bytes:
     with zipfile.ZipFile(wheel) as archive:
         return archive.read("hello_go/_native.abi3.so")
@@ -169,25 +173,25 @@ def test_changed_settings_rebuild_and_damaged_artifacts_are_not_trusted(tmp_path
     stripped = extension_of(Path(first.stdout.split()[-1]))
 
     same = run_build(project, tmp_path / "2")
-    assert same.returncode == 0 and "(unchanged)" in same.stderr
+    assert same.returncode == 0 and EXTENSION_REUSED.search(same.stderr)
 
     set_config(project, strip=False)
     unstripped = run_build(project, tmp_path / "3")
     assert unstripped.returncode == 0, unstripped.stderr[-3000:]
-    assert "(unchanged)" not in unstripped.stderr
+    assert not EXTENSION_REUSED.search(unstripped.stderr)
     assert len(extension_of(Path(unstripped.stdout.split()[-1]))) > len(stripped), "strip=false reached the extension"
 
     set_config(project, strip=True, limited_api="3.10")
     newer = run_build(project, tmp_path / "4")
     assert newer.returncode == 0, newer.stderr[-3000:]
-    assert "-cp310-abi3-" in newer.stdout and "(unchanged)" not in newer.stderr
+    assert "-cp310-abi3-" in newer.stdout and not EXTENSION_REUSED.search(newer.stderr)
 
     for entry in (project / "build").rglob("extension-cache/*"):
         if not entry.name.endswith(".sha256"):
             entry.write_bytes(entry.read_bytes()[:100])  # truncated by a crash or a full disk
     damaged = run_build(project, tmp_path / "5")
     assert damaged.returncode == 0, damaged.stderr[-3000:]
-    assert "(unchanged)" not in damaged.stderr
+    assert not EXTENSION_REUSED.search(damaged.stderr)
 
 
 def test_wheel_entries_are_0644_or_0755_under_umask_000(tmp_path: Path) -> None:
@@ -239,3 +243,32 @@ def test_signatures_are_checked_by_type(tmp_path: Path) -> None:
     assert "yours is int(*)(char *), Go's is int(*)(int)" in result.stderr
     assert wheels_in(tmp_path) == []
     assert hashlib.sha256((project / "config.json").read_bytes()).hexdigest() == before
+
+
+def test_rebuilds_reuse_only_what_is_unchanged(tmp_path: Path) -> None:
+    project = copy_project(EXAMPLE, tmp_path)
+    env = {"SOURCE_DATE_EPOCH": "1700000000"}
+    first = run_build(project, tmp_path / "1", env=env)
+    assert first.returncode == 0, first.stderr[-3000:]
+    same = run_build(project, tmp_path / "2", "-v", env=env)  # -v: auditwheel's line
+    assert same.returncode == 0, same.stderr[-3000:]
+    for step in ("go build linux/amd64", "cffi compile hello_go._native"):
+        assert re.search(rf"✓ {re.escape(step)} \d+\.\ds \(unchanged\)", same.stderr), step
+    assert "auditwheel: binaries unchanged since it said manylinux_" in same.stderr
+    one, two = Path(first.stdout.strip()), Path(same.stdout.strip())
+    assert one.name == two.name and one.read_bytes() == two.read_bytes(), "reuse gives the same wheel"
+
+    source = project / "hello_go" / "go" / "hello.go"
+    source.write_text(source.read_text().replace('"Hello, "', '"Ahoy, "'))
+    edited = run_build(project, tmp_path / "3", env=env)
+    assert edited.returncode == 0, edited.stderr[-3000:]
+    assert "go build linux/amd64" in edited.stderr and "(unchanged)" not in edited.stderr.split("go build")[1].splitlines()[0]
+    library = next((project / "build").rglob("go/libhello.so"))
+    library.write_bytes(library.read_bytes()[:1000])  # damaged, as by a crash
+    damaged = run_build(project, tmp_path / "4", env=env)
+    assert damaged.returncode == 0, damaged.stderr[-3000:]
+    assert "go build linux/amd64" in damaged.stderr and "(unchanged)" not in damaged.stderr.split("go build")[1].splitlines()[0]
+    python = make_venv(tmp_path / "venv")
+    pip_install(python, damaged.stdout.strip())
+    greeting = run_python(python, "-c", "import hello_go; print(hello_go.hello('Go'))", cwd=tmp_path)
+    assert greeting.stdout.strip() == "Ahoy, Go!", greeting.stderr
