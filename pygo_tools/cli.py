@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import __version__, commands, log, scaffold, subcommands
 from .config import Config, load_config, read_toml
-from .errors import BuildError, PygoError, ToolNotFoundError
+from .errors import BuildError, PygoError
 from .output import check_out_dir, publish_wheel, remove_partials
 from .setuptools_ext import check_buildable
 from .sources import check_sources
