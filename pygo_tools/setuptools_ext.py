@@ -34,7 +34,7 @@ from .sources import check_sources
 from .targets import TARGET_ENV, Target, requested_targets
 from .toolchain import GoToolchain, ZigCompiler, find_go, find_zig
 from .validate import is_generated
-from .verify import check_built_extension, check_wheel
+from .verify import check_built_extension, check_published, check_wheel
 
 CFFI_REQUIREMENT = "cffi>=1.15"
 
@@ -400,6 +400,7 @@ def make_bdist_wheel(config: Config, targets: list[Target], base: type[_bdist_wh
                     else:
                         with log.step("tag wheel"):
                             repaired = tag_program_wheel(wheel, targets[0], config)
+                    check_published(repaired)
                     final = publish_wheel(repaired, dist_dir)
             except PygoError as error:
                 _exit_with(error)

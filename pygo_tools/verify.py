@@ -76,6 +76,20 @@ def check_wheel(wheel: Path, config: Config) -> None:
         )
 
 
+def check_published(wheel: Path) -> None:
+    """The last look before a wheel reaches the user, after every rewrite (repair, retag): the
+    WHEEL file declares exactly the tags of the file name, and RECORD lists every file with the
+    hash of its bytes. Installers read both; a mismatch means a pygo-tools bug, not yours."""
+    contents = read_wheel(wheel)
+    declared = sorted(contents.wheel_info.get_all("Tag") or [])
+    hint = "this is a bug in pygo-tools: please report it with the output of the build run with -v"
+    if declared != contents.tags:
+        raise BuildError(f"{wheel.name}: WHEEL declares the tags {declared}, its name {contents.tags}", hint=hint)
+    broken = contents.unrecorded() + contents.hash_mismatches()
+    if broken:
+        raise BuildError(f"{wheel.name}: RECORD does not match {', '.join(broken[:3])}", hint=hint)
+
+
 def _check_extension_files(wheel: Path, contents: WheelContents, config: Config) -> None:
     extension_prefix = config.extension.replace(".", "/") + "."
     # abi3 modules are `_native.abi3.so` on Linux and macOS, `_native.pyd` on Windows.

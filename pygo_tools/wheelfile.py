@@ -102,7 +102,9 @@ def retag(wheel: Path, platform: str, out_dir: Path) -> Path:
     destination = out_dir / f"{stem}-{platform}.whl"
     with in_wheel(wheel, destination) as root:
         info = next(root.glob("*.dist-info/WHEEL"))
-        lines = [line for line in info.read_text(encoding="utf-8").splitlines() if not line.startswith("Tag:")]
+        # setuptools ends WHEEL with a blank line: a header after it would be the body, not a tag.
+        text = info.read_text(encoding="utf-8")
+        lines = [line for line in text.splitlines() if line.strip() and not line.startswith("Tag:")]
         lines += [f"Tag: {i}-{a}-{p}" for i, a in interpreters for p in platform.split(".")]
         info.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return destination
