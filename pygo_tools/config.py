@@ -139,9 +139,9 @@ class Config:
     unchecked: tuple[str, ...] = field(
         default=(),
         metadata=_doc(
-            "`//export` functions the generated wrapper calls directly, without the panic check: "
-            "about 300 ns faster per call, but a panic in them aborts the process. For hot, "
-            "trivial functions that cannot panic.",
+            "Accepted for older configurations and ignored: every typed call is panic-safe at "
+            "the cost of the raw `lib` call, so there is nothing left to trade away. Each entry "
+            "must still be a Go identifier.",
             "list of strings",
             '["Add"]',
         ),
