@@ -290,8 +290,11 @@ def make_build_ext(config: Config, target_: Target, base: type[_build_ext]) -> t
                 base.build_extension(self, ext)
                 return
             built = Path(self.get_ext_fullpath(ext.name))
-            key = extension_inputs_key(ext, self.compiler, self.library, self.target)
-            cache = ArtifactCache(Path(self.build_temp).resolve() / "pygo" / "extension-cache")
+            work = Path(self.build_temp).resolve() / "pygo"
+            key = extension_inputs_key(ext, self.compiler, self.library, self.target, work)
+            # In the project, not in build_temp: pip's editable install builds in a temporary
+            # folder, and the first `pygo-tools develop` rebuild after it can reuse its extension.
+            cache = ArtifactCache(config.project_dir / "build" / self.target.slug / "extension-cache")
             start = time.monotonic()
             if cache.fetch(key, built):
                 log.info(f"pygo-tools ✓ cffi compile {config.extension} {time.monotonic() - start:.1f}s (unchanged)")
@@ -312,25 +315,34 @@ def make_build_ext(config: Config, target_: Target, base: type[_build_ext]) -> t
     return build_ext
 
 
-def extension_inputs_key(ext: Any, compiler: Any, library: GoLibrary, target: Target) -> str:
+def extension_inputs_key(ext: Any, compiler: Any, library: GoLibrary, target: Target, work: Path) -> str:
     """Everything that makes the compiled extension: sources, the Go header it includes,
-    flags, compiler, Python headers, target and pygo-tools' own version."""
+    flags, compiler, Python headers, target and pygo-tools' own version.
+
+    Paths inside ``work`` (the build's own folder, temporary for pip's builds) count by their
+    place in it and their bytes: the binaries hold no build path (``-g0``), so where the
+    folder was does not change them."""
     import sysconfig
 
     from . import __version__
 
+    def placed(value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            return [placed(v) for v in value]
+        return str(value).replace(str(work), "<work>") if isinstance(value, (str, os.PathLike)) else value
+
     return inputs_key(
         {
             "pygo-tools": __version__,
-            "sources": {source: file_digest(Path(source)) for source in ext.sources},
+            "sources": {placed(source): file_digest(Path(source)) for source in ext.sources},
             "header": file_digest(library.header),
-            "compile": list(compiler.compiler_so),
-            "link": list(compiler.linker_so),
+            "compile": placed(compiler.compiler_so),
+            "link": placed(compiler.linker_so),
             "compiler": tool_identity(compiler.compiler_so[0]),
-            "ext": [ext.include_dirs, ext.library_dirs, ext.libraries, ext.define_macros],
+            "ext": placed([ext.include_dirs, ext.library_dirs, ext.libraries, ext.define_macros]),
             # Windows: the import libraries, which name the Go DLL by a hash of its contents.
-            "objects": {obj: file_digest(Path(obj)) for obj in ext.extra_objects or []},
-            "flags": [ext.extra_compile_args, ext.extra_link_args, ext.py_limited_api],
+            "objects": {placed(obj): file_digest(Path(obj)) for obj in ext.extra_objects or []},
+            "flags": placed([ext.extra_compile_args, ext.extra_link_args, ext.py_limited_api]),
             "python": [sysconfig.get_paths()["include"], sys.version, sysconfig.get_config_var("EXT_SUFFIX")],
             "target": target.name,
         }
