@@ -141,7 +141,7 @@ class Config:
         metadata=_doc(
             "Accepted for older configurations and ignored: every typed call is panic-safe at "
             "the cost of the raw `lib` call, so there is nothing left to trade away. Each entry "
-            "must still be a Go identifier.",
+            "must still name a Go export.",
             "list of strings",
             '["Add"]',
         ),
