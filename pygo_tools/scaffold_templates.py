@@ -91,19 +91,31 @@ requires = [$requirement_toml]
 build-backend = "pygo_tools.backend"
 """
 
-EXTENSION_PYPROJECT = (
-    BUILD_SYSTEM
-    + """
+
+def _project_table(description: str) -> str:
+    """The [project] and [tool.setuptools] tables both kinds of project start with."""
+    return f"""
 [project]
 name = $name_toml
 version = "$version"
-description = "Go functions called from Python"
+description = "{description}"
 readme = "README.md"
 requires-python = ">=3.9"
 
 [tool.setuptools]
 packages = [$package_toml]
+"""
 
+
+PYTEST_TABLE = """
+[tool.pytest.ini_options]
+testpaths = ["tests"]
+"""
+
+EXTENSION_PYPROJECT = (
+    BUILD_SYSTEM
+    + _project_table("Go functions called from Python")
+    + """
 # What pygo-tools builds: the Go module in $package/go/ as lib$library.so, the cffi extension
 # $package._native, and the typed module $package.api (one function per Go export).
 [tool.pygo-tools]
@@ -111,34 +123,21 @@ package = $package_toml
 extension = $extension_toml
 library = $library_toml
 wrapper = $wrapper_toml
-
-[tool.pytest.ini_options]
-testpaths = ["tests"]
 """
+    + PYTEST_TABLE
 )
 
 EXECUTABLE_PYPROJECT = (
     BUILD_SYSTEM
+    + _project_table("A Go program, installed with pip")
     + """
-[project]
-name = $name_toml
-version = "$version"
-description = "A Go program, installed with pip"
-readme = "README.md"
-requires-python = ">=3.9"
-
-[tool.setuptools]
-packages = [$package_toml]
-
 # What pygo-tools builds: the Go program in $package/go/, shipped in the wheel as the
 # `$program` command; main.version is stamped with the version above.
 [tool.pygo-tools]
 package = $package_toml
 executables = [{ name = $program_toml, path = ".", version_var = "main.version" }]
-
-[tool.pytest.ini_options]
-testpaths = ["tests"]
 """
+    + PYTEST_TABLE
 )
 
 GO_MOD = """\

@@ -93,9 +93,15 @@ class FakeTerminal(io.StringIO):
         return self.tty
 
 
+def stderr_as(monkeypatch: pytest.MonkeyPatch, tty: bool) -> FakeTerminal:
+    """sys.stderr replaced by a FakeTerminal, a terminal or not."""
+    stream = FakeTerminal(tty=tty)
+    monkeypatch.setattr(sys, "stderr", stream)
+    return stream
+
+
 def test_a_long_step_shows_its_elapsed_time_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    terminal = FakeTerminal(tty=True)
-    monkeypatch.setattr(sys, "stderr", terminal)
+    terminal = stderr_as(monkeypatch, tty=True)
     monkeypatch.delenv(log.VERBOSE_ENV, raising=False)
     ticker = log.Ticker(live_after=2.0)
     ticker.push("go build linux/amd64", 100.0)
@@ -111,8 +117,7 @@ def test_a_long_step_shows_its_elapsed_time_on_a_terminal(monkeypatch: pytest.Mo
 
 
 def test_a_step_that_prints_by_itself_is_not_shown_live(monkeypatch: pytest.MonkeyPatch) -> None:
-    terminal = FakeTerminal(tty=True)
-    monkeypatch.setattr(sys, "stderr", terminal)
+    terminal = stderr_as(monkeypatch, tty=True)
     ticker = log.Ticker(live_after=2.0)
     ticker.push("wheel myproj 0.1.0", 0.0, live=False)
     ticker.tick(30.0)
@@ -121,8 +126,7 @@ def test_a_step_that_prints_by_itself_is_not_shown_live(monkeypatch: pytest.Monk
 
 
 def test_verbose_output_on_a_terminal_gets_lines_not_a_live_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    terminal = FakeTerminal(tty=True)
-    monkeypatch.setattr(sys, "stderr", terminal)
+    terminal = stderr_as(monkeypatch, tty=True)
     monkeypatch.setenv(log.VERBOSE_ENV, "1")
     ticker = log.Ticker(live_after=2.0, log_after=20.0)
     ticker.push("go build linux/amd64", 0.0)
@@ -133,8 +137,7 @@ def test_verbose_output_on_a_terminal_gets_lines_not_a_live_line(monkeypatch: py
 
 
 def test_a_long_step_logs_a_line_now_and_then_off_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    log_file = FakeTerminal(tty=False)
-    monkeypatch.setattr(sys, "stderr", log_file)
+    log_file = stderr_as(monkeypatch, tty=False)
     ticker = log.Ticker(log_after=20.0, log_every=60.0)
     ticker.push("go build linux/arm64", 0.0)
     for now in (5.0, 19.0, 20.0, 21.0, 79.0, 80.0):
@@ -147,8 +150,7 @@ def test_a_long_step_logs_a_line_now_and_then_off_a_terminal(monkeypatch: pytest
 
 
 def test_the_live_line_is_erased_before_the_next_message(monkeypatch: pytest.MonkeyPatch) -> None:
-    terminal = FakeTerminal(tty=True)
-    monkeypatch.setattr(sys, "stderr", terminal)
+    terminal = stderr_as(monkeypatch, tty=True)
     monkeypatch.delenv(log.VERBOSE_ENV, raising=False)
     monkeypatch.setattr(log._TICKER, "live_after", 0.0)
     with log.step("go build linux/amd64"):

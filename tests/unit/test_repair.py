@@ -50,6 +50,15 @@ class FakeMac:
         return ""
 
 
+def fake_mac(monkeypatch: pytest.MonkeyPatch, on_mac: bool) -> FakeMac:
+    """Every tool the macOS repair runs is recorded by a FakeMac; ``on_mac`` says where we are."""
+    fake = FakeMac(macos.commands.run)
+    monkeypatch.setattr(macos.commands, "run", fake.run)
+    monkeypatch.setattr(macos, "find_tool", lambda name, hint: f"/venv/bin/{name}")
+    monkeypatch.setattr(macos, "on_mac", lambda: on_mac)
+    return fake
+
+
 def fake_binaries(monkeypatch: pytest.MonkeyPatch, names: dict[str, dict[str, list[str]]]) -> None:
     """Mach-O reading answered from ``names`` (by file name); every binary needs macOS 13.0."""
     monkeypatch.setattr(macos, "macho_load_names", lambda path: names[Path(path).name])
@@ -74,10 +83,7 @@ RELATIVE = {
 def test_on_a_mac_absolute_names_are_patched_resigned_and_delocated(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake = FakeMac(macos.commands.run)
-    monkeypatch.setattr(macos.commands, "run", fake.run)
-    monkeypatch.setattr(macos, "find_tool", lambda name, hint: f"/venv/bin/{name}")
-    monkeypatch.setattr(macos, "on_mac", lambda: True)
+    fake = fake_mac(monkeypatch, on_mac=True)
     fake_binaries(monkeypatch, ABSOLUTE)
     wheel = make_wheel(tmp_path, "macosx_11_0_arm64")
 
@@ -110,10 +116,7 @@ def test_on_a_mac_absolute_names_are_patched_resigned_and_delocated(
 def test_on_a_mac_names_set_at_link_time_need_no_edits_and_delocate_still_checks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake = FakeMac(macos.commands.run)
-    monkeypatch.setattr(macos.commands, "run", fake.run)
-    monkeypatch.setattr(macos, "find_tool", lambda name, hint: f"/venv/bin/{name}")
-    monkeypatch.setattr(macos, "on_mac", lambda: True)
+    fake = fake_mac(monkeypatch, on_mac=True)
     fake_binaries(monkeypatch, RELATIVE)
     repaired = repair_wheel(make_wheel(tmp_path, "macosx_11_0_arm64"), TARGETS["darwin/arm64"], tmp_path)
     assert [call[0].rsplit("/", 1)[-1] for call in fake.calls] == ["delocate-wheel"]
@@ -121,9 +124,7 @@ def test_on_a_mac_names_set_at_link_time_need_no_edits_and_delocate_still_checks
 
 
 def test_elsewhere_the_same_checks_and_tag_without_mac_tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = FakeMac(macos.commands.run)
-    monkeypatch.setattr(macos.commands, "run", fake.run)
-    monkeypatch.setattr(macos, "on_mac", lambda: False)
+    fake = fake_mac(monkeypatch, on_mac=False)
     fake_binaries(monkeypatch, RELATIVE)
     checked: list[str] = []
     monkeypatch.setattr(macos, "check_macho", lambda path, target, name=None: checked.append(str(name)))
