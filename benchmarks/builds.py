@@ -158,10 +158,11 @@ def main() -> None:
     # pygo-tools' own cache holds the exports generator, built once per machine and Go version
     # (about 12 s with a cold Go cache); it is primed here, outside the timings.
     os.environ["PYGO_TOOLS_CACHE"] = str(WORK / "pygo-tools-cache")
-    from pygo_tools.golib import generator_binary
-    from pygo_tools.toolchain import find_go
+    from pygo_tools.steps.toolchain import find_go
+    from pygo_tools.typed.generator import generator_binary
 
-    generator_binary(find_go())
+    go = find_go()
+    generator_binary(go.path, go.version, "")
     build = [sys.executable, "-m", "pygo_tools", "build", str(ours), "--out", str(ours / "dist")]
     legacy_build = [str(legacy_python), "setup.py", "bdist_wheel"]
     legacy_path = f"{legacy_python.parent}:{go_binary().parent}:{os.environ['PATH']}"

@@ -18,7 +18,7 @@ WORK = REPO / "build" / "bench"
 
 
 def go_binary() -> Path:
-    from pygo_tools.toolchain import find_go
+    from pygo_tools.steps.toolchain import find_go
 
     return find_go().path
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.2.0"
+from .util.version import __version__
+
 __all__ = ["__version__", "setup"]
 
 
 def setup(**kwargs: Any) -> Any:
     """Drop-in for ``setuptools.setup`` that also builds the Go library and its extension."""
-    from .setuptools_ext import setup as _setup
+    from .frontends.setup_py import setup as _setup
 
     return _setup(**kwargs)

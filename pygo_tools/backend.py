@@ -1,6 +1,6 @@
 """PEP 517 build backend: ``build-backend = "pygo_tools.backend"`` (the name pygo-tools 0.1.8 used).
 
-Hooks only; the work is in ``pygo_tools.pep517`` and the pipeline it drives.
+Hooks only; the work is in ``pygo_tools.frontends.pep517`` and the pipeline it drives.
 """
 
 from __future__ import annotations
@@ -9,35 +9,36 @@ from typing import Any
 
 
 def get_requires_for_build_wheel(config_settings: dict[str, Any] | None = None) -> list[str]:
-    from .pep517 import BACKEND, extra_requirements
+    from .frontends.pep517 import BACKEND, build_context, extra_requirements
 
-    return [*BACKEND.get_requires_for_build_wheel(config_settings), *extra_requirements(config_settings)]
+    with build_context(config_settings):
+        return [*BACKEND.get_requires_for_build_wheel(config_settings), *extra_requirements(config_settings)]
 
 
 def get_requires_for_build_sdist(config_settings: dict[str, Any] | None = None) -> list[str]:
-    from .pep517 import BACKEND
+    from .frontends.pep517 import BACKEND
 
     return list(BACKEND.get_requires_for_build_sdist(config_settings))
 
 
 def prepare_metadata_for_build_wheel(metadata_directory: str, config_settings: dict[str, Any] | None = None) -> str:
-    from .pep517 import BACKEND, target_environment
+    from .frontends.pep517 import BACKEND, build_context
 
-    with target_environment(config_settings):
+    with build_context(config_settings):
         return str(BACKEND.prepare_metadata_for_build_wheel(metadata_directory, config_settings))
 
 
 def build_wheel(
     wheel_directory: str, config_settings: dict[str, Any] | None = None, metadata_directory: str | None = None
 ) -> str:
-    from .pep517 import BACKEND, target_environment
+    from .frontends.pep517 import BACKEND, build_context
 
-    with target_environment(config_settings):
+    with build_context(config_settings):
         return str(BACKEND.build_wheel(wheel_directory, config_settings, metadata_directory))
 
 
 def build_sdist(sdist_directory: str, config_settings: dict[str, Any] | None = None) -> str:
-    from .pep517 import BACKEND
+    from .frontends.pep517 import BACKEND
 
     return str(BACKEND.build_sdist(sdist_directory, config_settings))
 
@@ -45,9 +46,9 @@ def build_sdist(sdist_directory: str, config_settings: dict[str, Any] | None = N
 def build_editable(
     wheel_directory: str, config_settings: dict[str, Any] | None = None, metadata_directory: str | None = None
 ) -> str:
-    from .pep517 import BACKEND, target_environment
+    from .frontends.pep517 import BACKEND, build_context
 
-    with target_environment(config_settings):
+    with build_context(config_settings):
         return str(BACKEND.build_editable(wheel_directory, config_settings, metadata_directory))
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from .util.shell import format_command
 
 
 class PygoError(Exception):
@@ -37,16 +41,28 @@ class ToolNotFoundError(PygoError):
 
 
 class CommandError(PygoError):
-    """An external command failed; carries the command, its exit code and its output."""
+    """An external command failed; carries the command, its exit code and its output.
 
-    def __init__(self, command: Sequence[str], returncode: int, output: str, hint: str | None = None) -> None:
-        from .commands import format_command
+    The message names the command as a line a user can paste: with the variables pygo-tools
+    added to its environment and the folder it ran in."""
 
-        self.command = list(command)
+    def __init__(
+        self,
+        command: Sequence[str | os.PathLike[str]],
+        returncode: int,
+        output: str,
+        hint: str | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        cwd: Path | str | None = None,
+    ) -> None:
+        self.command = [os.fspath(part) for part in command]
         self.returncode = returncode
         self.output = output
+        self.env = dict(env or {})
+        self.cwd = cwd
         tail = output.strip()
-        message = f"command failed with exit code {returncode}: {format_command(command)}"
+        message = f"command failed with exit code {returncode}: {format_command(self.command, self.env, cwd)}"
         if tail:
             message += "\n" + tail
         super().__init__(message, hint)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import MISSING
 
-from .config import CONFIG_FIELDS
+from .steps.config import CONFIG_FIELDS
 
 HEADER = """\
 # Configuration reference

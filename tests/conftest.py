@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pygo_tools.config import Config, load_config
+from pygo_tools.steps.config import Config, load_config
 
 REPO = Path(__file__).resolve().parent.parent
 PROJECTS = Path(__file__).resolve().parent / "projects"

@@ -18,7 +18,7 @@ from macholib import mach_o
 from macholib.MachO import MachO
 from macholib.SymbolTable import SymbolTable
 
-from pygo_tools.stable_abi import names_at
+from pygo_tools.platforms.stable_abi import names_at
 
 lief.logging.disable()  # it reports what it skips on stderr; the checks say what matters
 

@@ -15,7 +15,7 @@ import pytest
 
 import macho_checks as checks
 from conftest import EXAMPLE, PROJECTS, copy_project, run_build
-from pygo_tools.wheelfile import read_wheel
+from pygo_tools.wheel.contents import read_wheel
 
 pytestmark = [pytest.mark.integration, pytest.mark.cross, pytest.mark.slow]
 

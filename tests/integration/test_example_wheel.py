@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLE, copy_project, make_venv, pip_install, pyenv_pythons, run_build, run_python
-from pygo_tools.verify import elf_needed, elf_runpath
-from pygo_tools.wheelfile import read_wheel
+from pygo_tools.platforms.linux import elf_needed, elf_runpath
+from pygo_tools.wheel.contents import read_wheel
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -87,7 +87,7 @@ def test_make_dist_gives_an_installable_wheel_and_sdist(pip_venvs: dict[str, Pat
         assert shown.stdout.strip() == f"pygo-tools {__version__}"
     sdist = pygo_tools_dist / f"pygo_tools-{__version__}.tar.gz"
     listing = subprocess.run(["tar", "tzf", str(sdist)], capture_output=True, text=True, check=True).stdout
-    assert f"pygo_tools-{__version__}/pygo_tools/gen/exports.go" in listing.split()
+    assert f"pygo_tools-{__version__}/pygo_tools/typed/gen/exports.go" in listing.split()
 
 
 @pytest.mark.parametrize("pip", PIPS)

@@ -13,7 +13,7 @@ import pytest
 from elftools.elf.elffile import ELFFile
 
 from conftest import EXAMPLE, REPO, clean_env, copy_project, pyenv_pythons
-from pygo_tools.lambda_layer import wheel_tags
+from pygo_tools.cli.lambda_layer import wheel_tags
 
 pytestmark = [pytest.mark.integration, pytest.mark.cross, pytest.mark.slow]
 

@@ -17,7 +17,7 @@ import pytest
 
 import macho_checks as checks
 from conftest import EXAMPLE, REPO, SOURCE_DATE_EPOCH, copy_project, run_build
-from pygo_tools.wheelfile import read_wheel
+from pygo_tools.wheel.contents import read_wheel
 
 pytestmark = [pytest.mark.integration, pytest.mark.cross, pytest.mark.slow, pytest.mark.macos]
 

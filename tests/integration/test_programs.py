@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, clean_env, copy_project, make_venv, pip_install, run_build, run_python
-from pygo_tools.wheelfile import read_wheel
+from pygo_tools.wheel.contents import read_wheel
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PROJECTS, copy_project, run_build
-from pygo_tools.toolchain import find_go
+from pygo_tools.steps.toolchain import find_go
 
 pytestmark = [pytest.mark.integration]
 

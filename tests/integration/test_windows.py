@@ -16,8 +16,8 @@ import pytest
 
 import wine
 from conftest import EXAMPLE, PROJECTS, REPO, copy_project, run_build
-from pygo_tools.stable_abi import names_at
-from pygo_tools.wheelfile import read_wheel
+from pygo_tools.platforms.stable_abi import names_at
+from pygo_tools.wheel.contents import read_wheel
 
 pytestmark = [pytest.mark.integration, pytest.mark.cross, pytest.mark.slow, pytest.mark.windows]
 

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from conftest import EXAMPLE, REPO, clean_env, copy_project, make_venv
-from pygo_tools.workflow import WorkflowOptions, write_workflow
+from pygo_tools.cli.generate_ci import WorkflowOptions, write_workflow
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

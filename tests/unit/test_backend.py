@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from pygo_tools import backend, pep517
+from pygo_tools import backend, options
 from pygo_tools.errors import BuildError, ToolNotFoundError
+from pygo_tools.frontends import pep517
 
 
 @pytest.fixture
@@ -63,16 +64,18 @@ def test_windows_and_macos_extensions_also_need_their_binary_readers(
     assert pep517.extra_requirements({"target": "windows/amd64"}) == [], "nothing when they are installed"
 
 
-def test_target_setting_is_visible_during_the_hook_only(project: Path) -> None:
-    with pep517.target_environment({"target": "linux/arm64"}):
-        assert os.environ["PYGO_TOOLS_TARGET"] == "linux/arm64"
-    assert "PYGO_TOOLS_TARGET" not in os.environ
+def test_target_setting_reaches_the_build_in_a_context_variable_not_the_environment(project: Path) -> None:
+    before = dict(os.environ)
+    with pep517.build_context({"target": "linux/arm64", "zig": "1"}):
+        assert [t.name for t in options.current().targets] == ["linux/arm64"]
+        assert dict(os.environ) == before, "nothing travels through os.environ inside one process"
+    assert [t.name for t in options.current().targets] == [options.host_target().name]
 
 
 def test_several_targets_in_one_pep517_build_is_an_error(project: Path) -> None:
     with (
         pytest.raises(BuildError, match="a PEP 517 build makes one wheel"),
-        pep517.target_environment({"target": "linux/arm64,linux/amd64"}),
+        pep517.build_context({"target": "linux/arm64,linux/amd64"}),
     ):
         pass
 

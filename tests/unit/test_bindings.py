@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pygo_tools.errors import BuildError
-from pygo_tools.header import _top_level_type_blocks, check_declarations, read_header
+from pygo_tools.steps.header import _top_level_type_blocks, check_declarations, read_header
 
 HEADER = """
 /* Start of preamble from import "C" comments.  */

@@ -82,12 +82,20 @@ def test_a_missing_project_directory_says_so(tmp_path: Path, capsys: pytest.Capt
 
 
 @pytest.mark.parametrize("argv", [["-v", "config"], ["config", "-v"], ["--verbose", "config"]])
-def test_verbose_flag_reaches_the_environment(
+def test_verbose_flag_reaches_child_processes_but_not_the_environment(
     argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from pygo_tools.cli import app as cli_main
+    from pygo_tools.util import log
+
     monkeypatch.delenv("PYGO_TOOLS_VERBOSE", raising=False)
+    seen: list[dict[str, str]] = []
+    real_run = cli_main._run
+    monkeypatch.setattr(cli_main, "_run", lambda args: seen.append(log.child_env()) or real_run(args))
     assert main([*argv, str(write_project(tmp_path))]) == 0
-    assert os.environ.get("PYGO_TOOLS_VERBOSE") == "1", "child processes (the build backend) read it"
+    assert seen == [{"PYGO_TOOLS_VERBOSE": "1"}], "child processes (the build backend) are told"
+    assert "PYGO_TOOLS_VERBOSE" not in os.environ, "nothing travels through os.environ inside one process"
+    assert not log.verbose(), "only for the run"
 
 
 def test_without_verbose_flag_the_environment_is_left_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from pygo_tools.config import CONFIG_FIELDS, REFERENCE_HINT, load_config
 from pygo_tools.errors import ConfigError
+from pygo_tools.steps.config import CONFIG_FIELDS, REFERENCE_HINT, load_config
 
 VALID: dict[str, Any] = {
     "package": "myproj",

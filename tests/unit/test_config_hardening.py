@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pygo_tools.cli import main
-from pygo_tools.config import load_config
 from pygo_tools.errors import ConfigError
-from pygo_tools.validate import ldflags_problem, split_ldflags
+from pygo_tools.steps.config import load_config
+from pygo_tools.util.validate import ldflags_problem, split_ldflags
 
 VALID: dict[str, Any] = {"package": "myproj", "extension": "myproj._native", "library": "hello"}
 PROGRAMS: dict[str, Any] = {"package": "myproj", "executables": [{"name": "tool", "path": "./cmd/tool"}]}

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pygo_tools.config import CONFIG_FIELDS
 from pygo_tools.reference import config_reference
+from pygo_tools.steps.config import CONFIG_FIELDS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -26,7 +26,7 @@ def test_readme_names_the_two_commands_and_ci_runs_the_test_one() -> None:
 
 
 def test_readme_documents_every_build_option() -> None:
-    from pygo_tools.cli import build_parser
+    from pygo_tools.cli.app import build_parser
 
     readme = (REPO / "README.md").read_text()
     build = build_parser()._subparsers._group_actions[0].choices["build"]  # type: ignore[union-attr]
@@ -38,7 +38,7 @@ def test_readme_documents_every_build_option() -> None:
 
 
 def test_readme_documents_every_new_option() -> None:
-    from pygo_tools.cli import build_parser
+    from pygo_tools.cli.app import build_parser
 
     readme = (REPO / "README.md").read_text()
     new = build_parser()._subparsers._group_actions[0].choices["new"]  # type: ignore[union-attr]

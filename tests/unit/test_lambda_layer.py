@@ -12,9 +12,8 @@ import pytest
 from packaging.tags import Tag
 
 from conftest import REPO, write_config
-from pygo_tools import lambda_layer
-from pygo_tools.errors import BuildError, ConfigError
-from pygo_tools.lambda_layer import (
+from pygo_tools.cli import lambda_layer
+from pygo_tools.cli.lambda_layer import (
     LayerSpec,
     build_layer,
     check_tags,
@@ -23,6 +22,7 @@ from pygo_tools.lambda_layer import (
     wheel_tags,
     write_layer_zip,
 )
+from pygo_tools.errors import BuildError, ConfigError
 
 OFFERED = "Lambda offers python3.9, python3.10, python3.11, python3.12, python3.13"
 

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from pygo_tools import commands, log
 from pygo_tools.errors import CommandError
+from pygo_tools.util import commands, log
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from pygo_tools import commands
-from pygo_tools.buildcache import ArtifactCache, inputs_key
 from pygo_tools.errors import BuildError, CommandError, ConfigError
-from pygo_tools.output import PARTIAL_PREFIX, check_out_dir, publish_wheel, remove_partials
+from pygo_tools.util import commands
+from pygo_tools.util.cache import ArtifactCache, inputs_key
+from pygo_tools.wheel.publish import PARTIAL_PREFIX, check_out_dir, publish_wheel, remove_partials
 
 
 def make_wheel(path: Path, modes: dict[str, int]) -> Path:

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from conftest import write_config
-from pygo_tools import darwin, platforms, windows
-from pygo_tools.config import Config
 from pygo_tools.errors import BuildError, CommandError, ConfigError
-from pygo_tools.programs import macos_platform_tag
-from pygo_tools.stable_abi import names_at
-from pygo_tools.targets import TARGETS
-from pygo_tools.toolchain import GoToolchain
+from pygo_tools.platforms import TARGETS, Target, base, windows
+from pygo_tools.platforms import macos as darwin
+from pygo_tools.platforms.macos import macos_platform_tag
+from pygo_tools.platforms.stable_abi import names_at
+from pygo_tools.steps.config import Config
+from pygo_tools.steps.toolchain import GoToolchain
 
 
 @pytest.fixture
@@ -24,23 +24,23 @@ def config(tmp_path: Path) -> Config:
 
 
 def test_go_quote_keeps_plain_arguments_and_quotes_the_rest() -> None:
-    assert platforms.go_quote("-Wl,-install_name,@rpath/libhello.dylib") == "-Wl,-install_name,@rpath/libhello.dylib"
-    assert platforms.go_quote("-L/my build/stubs") == '"-L/my build/stubs"'
-    assert platforms.go_quote('-L/a "b"/c') == "'-L/a \"b\"/c'"
+    assert base.go_quote("-Wl,-install_name,@rpath/libhello.dylib") == "-Wl,-install_name,@rpath/libhello.dylib"
+    assert base.go_quote("-L/my build/stubs") == '"-L/my build/stubs"'
+    assert base.go_quote('-L/a "b"/c') == "'-L/a \"b\"/c'"
     with pytest.raises(BuildError, match=r"cannot pass .* to the Go linker: it holds both kinds of quotes"):
-        platforms.go_quote('-L/it\'s "odd"')
+        base.go_quote('-L/it\'s "odd"')
+
+
+def ldflags(config: Config, target: Target, output: Path) -> str:
+    return target.platform.go_library_ldflags(target, output, config.strip)
 
 
 def test_linux_flags_are_unchanged(config: Config, tmp_path: Path) -> None:
-    assert platforms.go_library_ldflags(config, TARGETS["linux/arm64"], tmp_path / "libhello.so") == (
-        "-s -w -extldflags=-s"
-    )
+    assert ldflags(config, TARGETS["linux/arm64"], tmp_path / "libhello.so") == ("-s -w -extldflags=-s")
 
 
 def test_windows_go_link_strips(config: Config, tmp_path: Path) -> None:
-    assert platforms.go_library_ldflags(config, TARGETS["windows/arm64"], tmp_path / "libhello.dll") == (
-        "-s -w -extldflags=-s"
-    )
+    assert ldflags(config, TARGETS["windows/arm64"], tmp_path / "libhello.dll") == ("-s -w -extldflags=-s")
 
 
 def test_darwin_go_link_sets_the_install_name_finds_the_stub_and_never_passes_s(
@@ -50,16 +50,17 @@ def test_darwin_go_link_sets_the_install_name_finds_the_stub_and_never_passes_s(
     monkeypatch.setenv("PYGO_TOOLS_CACHE", str(tmp_path / "a cache"))
     stubs = darwin.resolv_stub_dir()
     assert stubs.parent == tmp_path / "a cache", "a fixed place, so rebuilds link with the same flags"
-    flags = platforms.go_library_ldflags(config, TARGETS["darwin/arm64"], Path("/b/go/libhello.dylib"))
+    flags = ldflags(config, TARGETS["darwin/arm64"], Path("/b/go/libhello.dylib"))
     assert flags == f"-w -extldflags '-Wl,-install_name,@rpath/libhello.dylib \"-L{stubs}\"'"
     assert not re.search(r"(^| )-s( |$)", flags)
-    assert platforms.go_program_ldflags(TARGETS["darwin/arm64"], True) == f"-w -extldflags '\"-L{stubs}\"'"
-    assert platforms.go_program_ldflags(TARGETS["darwin/arm64"], False) == "-s -w", "pure Go links internally"
+    darwin_arm64 = TARGETS["darwin/arm64"]
+    assert darwin.MACOS.go_program_ldflags(darwin_arm64, True) == f"-w -extldflags '\"-L{stubs}\"'"
+    assert darwin.MACOS.go_program_ldflags(darwin_arm64, False) == "-s -w", "pure Go links internally"
 
 
 def test_darwin_stub_is_written_where_the_link_looks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYGO_TOOLS_CACHE", str(tmp_path))
-    env = platforms.prepare_go_build(TARGETS["darwin/amd64"])
+    env = darwin.MACOS.prepare_go_build(TARGETS["darwin/amd64"])
     stub = (darwin.resolv_stub_dir() / "libresolv.tbd").read_text()
     assert "install-name:    '/usr/lib/libresolv.9.dylib'" in stub and "_res_9_nsearch" in stub
     assert env == {}, "zig takes the macOS version in its target, not from the environment"
@@ -67,19 +68,19 @@ def test_darwin_stub_is_written_where_the_link_looks(tmp_path: Path, monkeypatch
     assert darwin.deployment_env(native) == {"MACOSX_DEPLOYMENT_TARGET": "13.0"}
 
 
-def fake_go(tmp_path: Path, help_text: str, version: tuple[int, int]) -> GoToolchain:
+def fake_go(tmp_path: Path, help_text: str, version: tuple[int, int]) -> tuple[Path, tuple[int, int]]:
     script = tmp_path / "go"
     script.write_text(f"#!/bin/sh\ncat >&2 <<'EOF'\n{help_text}\nEOF\nexit 2\n")
     script.chmod(0o755)
-    return GoToolchain(script, version, "test")
+    return GoToolchain(script, version, "test").path, version
 
 
 def test_go_macos_minimum_comes_from_the_go_linker(tmp_path: Path) -> None:
     """`go tool link -help` (Go 1.27) prints the -macos default; it exits 2, as flag's help does."""
     text = "  -macos value\n    \tmac OS version to write in build info (default 13.0.0)\n  -macsdk value"
-    assert darwin.go_macos_minimum(fake_go(tmp_path, text, (1, 27))) == (13, 0)
-    assert darwin.go_macos_minimum(fake_go(tmp_path, "usage: link [options] main.o", (1, 23))) == (11, 0)
-    assert darwin.go_macos_minimum(fake_go(tmp_path, "", (1, 26))) == (12, 0)
+    assert darwin.go_macos_minimum(*fake_go(tmp_path, text, (1, 27))) == (13, 0)
+    assert darwin.go_macos_minimum(*fake_go(tmp_path, "usage: link [options] main.o", (1, 23))) == (11, 0)
+    assert darwin.go_macos_minimum(*fake_go(tmp_path, "", (1, 26))) == (12, 0)
 
 
 def test_deployment_target_may_raise_the_minimum(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -155,6 +156,9 @@ def test_go_dll_name_carries_a_hash_of_its_contents(tmp_path: Path) -> None:
 
 
 def test_windows_extensions_are_pyd_files() -> None:
-    assert platforms.extension_filename("pkg._native", TARGETS["windows/arm64"]) == "pkg/_native.pyd"
-    assert platforms.extension_filename("_top", TARGETS["windows/amd64"]) == "_top.pyd"
-    assert platforms.extension_filename("pkg._native", TARGETS["darwin/arm64"]) is None, ".abi3.so, as on Linux"
+    def extension_filename(fullname: str, target: Target) -> str | None:
+        return target.platform.extension_filename(fullname, target)
+
+    assert extension_filename("pkg._native", TARGETS["windows/arm64"]) == "pkg/_native.pyd"
+    assert extension_filename("_top", TARGETS["windows/amd64"]) == "_top.pyd"
+    assert extension_filename("pkg._native", TARGETS["darwin/arm64"]) is None, ".abi3.so, as on Linux"

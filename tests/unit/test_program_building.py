@@ -6,11 +6,12 @@ from pathlib import Path
 import pytest
 
 from conftest import write_config
-from pygo_tools.config import Executable
 from pygo_tools.errors import BuildError, ConfigError
-from pygo_tools.programs import binaries_module, console_scripts, go_build_program_command, macos_minimum, platform_tags
-from pygo_tools.targets import TARGETS
-from pygo_tools.toolchain import GoToolchain
+from pygo_tools.platforms import TARGETS, Target
+from pygo_tools.platforms.macos import macos_minimum
+from pygo_tools.steps.config import Executable
+from pygo_tools.steps.programs import binaries_module, console_scripts, go_build_program_command
+from pygo_tools.steps.toolchain import GoToolchain
 
 
 def macho(path: Path, command: int, version: int) -> Path:
@@ -36,6 +37,10 @@ def test_not_macho_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "elf").write_bytes(b"\x7fELF" + bytes(60))
     with pytest.raises(BuildError, match="not a 64-bit Mach-O"):
         macos_minimum(tmp_path / "elf")
+
+
+def platform_tags(target: Target, binaries: list[Path], cgo: bool) -> str:
+    return target.platform.program_platform_tag(target, binaries, cgo)
 
 
 def test_platform_tags(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The repair dispatch, and the macOS half run against a fake subprocess (no Mac here)."""
+"""Each platform's repair, the macOS one run against a fake subprocess (no Mac here)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ import pytest
 from wheel.wheelfile import WheelFile
 
 from pygo_tools.errors import BuildError
-from pygo_tools.repair import macos, repair_wheel
-from pygo_tools.targets import TARGETS
-from pygo_tools.wheelfile import read_wheel
+from pygo_tools.platforms import TARGETS, Target, macos
+from pygo_tools.wheel.contents import read_wheel
 
 BUILD_PATH = "/private/tmp/build/temp/pygo/darwin-arm64/go/libhello.dylib"
+
+
+def repair_wheel(wheel: Path, target: Target, out_dir: Path) -> Path:
+    return target.platform.repair_wheel(wheel, target, out_dir)
 
 
 def make_wheel(directory: Path, plat: str) -> Path:
@@ -138,8 +141,7 @@ def test_elsewhere_an_absolute_install_name_fails_the_check(tmp_path: Path, monk
     """Without install_name_tool the edit cannot be made; the real check names the path."""
     monkeypatch.setattr(macos, "on_mac", lambda: False)
     monkeypatch.setattr(macos, "macho_load_names", lambda path: ABSOLUTE[Path(path).name])
-    monkeypatch.setattr("pygo_tools.binaries.macho_load_names", lambda path: ABSOLUTE[Path(path).name])
-    monkeypatch.setattr("pygo_tools.binaries._macho", lambda path: [])
+    monkeypatch.setattr(macos, "_macho", lambda path: [])
     out = tmp_path / "out"
     with pytest.raises(BuildError, match=r"refers to /private/tmp/build/.*libhello.dylib: a path on the build machine"):
         repair_wheel(make_wheel(tmp_path, "macosx_11_0_arm64"), TARGETS["darwin/arm64"], out)
@@ -216,12 +218,3 @@ def test_windows_repair_rejects_what_is_not_pe(tmp_path: Path) -> None:
     wheel = windows_wheel(tmp_path, {"myproj/_native.pyd": b"\x7fELF not windows"})
     with pytest.raises(BuildError, match=r"myproj/_native.pyd is not a PE file"):
         repair_wheel(wheel, TARGETS["windows/amd64"], tmp_path / "out")
-
-
-def test_unknown_os_has_no_repair(tmp_path: Path) -> None:
-    from dataclasses import replace
-
-    with pytest.raises(
-        BuildError, match=r"no wheel repair for plan9/amd64\n  hint: build for linux, darwin or windows"
-    ):
-        repair_wheel(make_wheel(tmp_path, "any"), replace(TARGETS["linux/amd64"], goos="plan9"), tmp_path)

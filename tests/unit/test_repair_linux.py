@@ -8,9 +8,9 @@ import pytest
 from wheel.wheelfile import WheelFile
 
 from pygo_tools.errors import BuildError
-from pygo_tools.repair import linux
-from pygo_tools.verify import check_published
-from pygo_tools.wheelfile import read_wheel, retag
+from pygo_tools.platforms import linux
+from pygo_tools.wheel.checks import check_published
+from pygo_tools.wheel.contents import read_wheel, retag
 
 
 @pytest.mark.parametrize(
@@ -60,7 +60,7 @@ def test_retag_writes_tags_the_wheel_readers_see(tmp_path: Path) -> None:
     wheel = small_wheel(tmp_path / "x-0.1-cp39-abi3-linux_aarch64.whl", SETUPTOOLS_WHEEL)
     out = tmp_path / "out"
     out.mkdir()
-    retagged = retag(wheel, "manylinux2014_aarch64.manylinux_2_17_aarch64", out)
+    retagged = retag(wheel, out, platform="manylinux2014_aarch64.manylinux_2_17_aarch64")
     assert retagged.name == "x-0.1-cp39-abi3-manylinux2014_aarch64.manylinux_2_17_aarch64.whl"
     contents = read_wheel(retagged)
     assert contents.wheel_info.get_all("Tag") == [

@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pygo_tools import scaffold
 from pygo_tools.cli import main
-from pygo_tools.config import load_config, read_toml
+from pygo_tools.cli import new as scaffold
+from pygo_tools.cli.new import STAGING_PREFIX, plan_project, write_project
 from pygo_tools.errors import ConfigError
-from pygo_tools.scaffold import STAGING_PREFIX, plan_project, write_project
-from pygo_tools.sources import check_sources
+from pygo_tools.steps.config import load_config, read_toml
+from pygo_tools.steps.sources import check_sources
 
 
 @pytest.fixture(autouse=True)

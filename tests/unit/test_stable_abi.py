@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pygo_tools.errors import BuildError
-from pygo_tools.stable_abi import names_at, newest_version, stable_names
+from pygo_tools.platforms.stable_abi import names_at, newest_version, stable_names
 
 
 def names(floor: tuple[int, int], goos: str) -> set[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pygo_tools.errors import ConfigError
-from pygo_tools.targets import TARGETS, host_target, parse_target
+from pygo_tools.platforms import TARGETS, Target, host_target, parse_target
 
 
 def test_host_target_matches_interpreter() -> None:
@@ -51,9 +51,13 @@ def test_slug_is_file_name_safe() -> None:
     assert TARGETS["linux/arm64"].slug == "linux-arm64"
 
 
-def test_requested_targets_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pygo_tools.targets import requested_targets
+def requested_targets(names: list[str] | None = None) -> tuple[Target, ...]:
+    from pygo_tools.options import from_choices
 
+    return from_choices(names, None).targets
+
+
+def test_requested_targets_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYGO_TOOLS_TARGET", "linux/arm64, linux/amd64,linux/arm64")
     monkeypatch.delenv("PYGO_TOOLS_ZIG", raising=False)
     assert [t.name for t in requested_targets()] == ["linux/arm64", "linux/amd64"]
@@ -61,9 +65,8 @@ def test_requested_targets_from_environment(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_requested_targets_default_to_host_and_zig_only_marks_host(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pygo_tools.targets import requested_targets
-
     monkeypatch.delenv("PYGO_TOOLS_TARGET", raising=False)
+    monkeypatch.delenv("PYGO_TOOLS_ZIG", raising=False)
     (host,) = requested_targets()
     assert host.host and not host.uses_zig and host.manylinux_floor is None
     monkeypatch.setenv("PYGO_TOOLS_ZIG", "1")
@@ -82,15 +85,15 @@ def test_extensions_cross_compile_from_linux_to_every_target_programs_from_anywh
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from conftest import write_config
-    from pygo_tools import setuptools_ext
     from pygo_tools.errors import BuildError
-    from pygo_tools.setuptools_ext import check_buildable
+    from pygo_tools.pipeline import check_buildable
+    from pygo_tools.platforms import targets
 
     extension = write_config(tmp_path)
-    monkeypatch.setattr(setuptools_ext.sys, "platform", "linux")
+    monkeypatch.setattr(targets.sys, "platform", "linux")
     for target in TARGETS.values():
         check_buildable(target, extension)  # no error
-    monkeypatch.setattr(setuptools_ext.sys, "platform", "darwin")
+    monkeypatch.setattr(targets.sys, "platform", "darwin")
     with pytest.raises(
         BuildError,
         match=r"cannot build the extension for windows/amd64 on this machine\n  hint: cross-compiling extensions "
@@ -109,9 +112,11 @@ def test_c_targets_machines_and_macos_version() -> None:
     darwin = TARGETS["darwin/arm64"]
     assert darwin.c_target == "aarch64-macos", "no version until the Go toolchain is known"
     assert replace(darwin, os_version="13.0").c_target == "aarch64-macos.13.0"
-    assert TARGETS["darwin/amd64"].macho_cputype == 0x01000007 and darwin.macho_cputype == 0x0100000C
-    assert TARGETS["windows/amd64"].pe_machine == 0x8664 and TARGETS["windows/arm64"].pe_machine == 0xAA64
-    assert TARGETS["windows/arm64"].dlltool_machine == "arm64"
+    from pygo_tools.platforms import macos, windows
+
+    assert macos._MACHO_CPUTYPE == {"amd64": 0x01000007, "arm64": 0x0100000C}
+    assert windows._PE_MACHINE == {"amd64": 0x8664, "arm64": 0xAA64}
+    assert windows._DLLTOOL_MACHINE["arm64"] == "arm64"
     assert TARGETS["windows/arm64"].c_target == "aarch64-windows-gnu"
     assert TARGETS["windows/arm64"].unrepaired_platform_tag == "win_arm64"
 
@@ -119,8 +124,8 @@ def test_c_targets_machines_and_macos_version() -> None:
 def test_zig_missing_says_which_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib.util
 
-    from pygo_tools import toolchain
     from pygo_tools.errors import ToolNotFoundError
+    from pygo_tools.steps import toolchain
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ziglang" else real(name, *a))

@@ -17,12 +17,12 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from conftest import EXAMPLE, REPO, copy_project, write_config
-from pygo_tools import atomic
 from pygo_tools.cli import main
-from pygo_tools.config import load_config
+from pygo_tools.cli.generate_ci import WORKFLOW_PATH, WorkflowOptions, plan_workflow, write_workflow
+from pygo_tools.cli.workflow_yaml import ACTIONS, PLATFORMS, render_workflow
 from pygo_tools.errors import ConfigError
-from pygo_tools.workflow import WORKFLOW_PATH, WorkflowOptions, plan_workflow, write_workflow
-from pygo_tools.workflow_yaml import ACTIONS, PLATFORMS, render_workflow
+from pygo_tools.steps.config import load_config
+from pygo_tools.util import atomic
 
 BIN = Path(sys.executable).parent
 TOOLS_PATH = f"{BIN}{os.pathsep}{os.environ['PATH']}"
@@ -337,7 +337,7 @@ def test_plan_reads_the_project_once(extension_project: Path) -> None:
 
 
 def subcommand_options(name: str) -> list[str]:
-    from pygo_tools.cli import build_parser
+    from pygo_tools.cli.app import build_parser
 
     parser = build_parser()._subparsers._group_actions[0].choices[name]  # type: ignore[union-attr]
     return [o for action in parser._actions for o in action.option_strings if o.startswith("--") and o != "--help"]

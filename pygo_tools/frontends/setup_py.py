@@ -1,0 +1,345 @@
+"""The setup.py front end: ``pygo_tools.setup()`` and the setuptools commands it chains.
+
+Thin adapters onto ``pipeline.py``: ``build_ext`` runs the pipeline's native steps and
+compiles the extension when asked; ``bdist_wheel`` hands the wheel setuptools wrote to the
+pipeline's last steps. The build options come from the PEP 517 hooks (a context variable) or,
+for ``python setup.py``, from the environment.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from setuptools import Extension
+from setuptools import setup as _setuptools_setup
+from setuptools.command.bdist_wheel import bdist_wheel as _bdist_wheel
+from setuptools.command.build import build as _build
+from setuptools.command.build_ext import build_ext as _build_ext
+from setuptools.command.egg_info import egg_info as _egg_info
+from setuptools.command.sdist import sdist as _sdist
+from setuptools.dist import Distribution
+
+from .. import options as build_options
+from .. import pipeline
+from ..errors import ConfigError, PygoError
+from ..options import BuildOptions
+from ..platforms import ExtensionSettings, Target
+from ..steps.config import Config
+from ..steps.extension import extension_inputs_key, without_absolute_rpaths
+from ..steps.golib import GoLibrary
+from ..steps.programs import console_scripts
+from ..steps.sources import go_source_files
+from ..util import commands, log
+from ..util.cache import ArtifactCache
+
+CFFI_REQUIREMENT = "cffi>=1.15"
+
+
+def setup(*, config_path: str | None = None, cffi: str = CFFI_REQUIREMENT, **kwargs: Any) -> Any:
+    """``setuptools.setup`` plus the Go library and its cffi extension.
+
+    Takes the arguments of ``setuptools.setup``. ``config_path`` (the directory holding
+    ``config.json`` or ``pyproject.toml``, default: the directory of setup.py) and ``cffi``
+    (the requirement added to ``install_requires``) keep pygo-tools 0.1.8 calls working.
+    """
+    project_dir = Path(config_path).resolve() if config_path else _setup_script_dir()
+    if project_dir.is_file():
+        project_dir = project_dir.parent
+    try:
+        plan = pipeline.plan(project_dir, build_options.current())
+    except PygoError as error:
+        _exit_with(error)
+    quiet_setuptools()
+    with commands.terminate_as_interrupt():
+        return _setuptools_setup(**setup_arguments(plan, cffi, kwargs))
+
+
+class _ErrorsOnly(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.ERROR
+
+
+def quiet_setuptools() -> None:
+    """Hide setuptools' own chatter (``running build``, ``copying``, ``adding``) unless verbose;
+    its errors still show. Its log goes through the root logger's handlers, which
+    ``setuptools.logging.configure`` installs (``setup()`` calls it again: a no-op then)."""
+    if log.verbose():
+        return
+    from setuptools import logging as setuptools_logging
+
+    setuptools_logging.configure()
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, _ErrorsOnly) for f in handler.filters):
+            handler.addFilter(_ErrorsOnly())
+
+
+def setup_arguments(plan: pipeline.Plan, cffi_requirement: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments pygo-tools hands to ``setuptools.setup``.
+
+    Only the first target is built in this process; ``bdist_wheel`` builds the others.
+    """
+    config, targets = plan.config, list(plan.targets)
+    target = targets[0]
+    kwargs = dict(kwargs)
+    cmdclass = dict(kwargs.pop("cmdclass", {}))
+    cmdclass["build"] = make_build(cmdclass.get("build", _build))
+    cmdclass["build_ext"] = make_build_ext(config, target, cmdclass.get("build_ext", _build_ext))
+    cmdclass["bdist_wheel"] = make_bdist_wheel(config, targets, cmdclass.get("bdist_wheel", _bdist_wheel))
+    cmdclass["egg_info"] = make_egg_info(config, cffi_requirement, cmdclass.get("egg_info", _egg_info))
+    cmdclass["sdist"] = make_sdist(config, cmdclass.get("sdist", _sdist))
+    options = {key: dict(value) for key, value in kwargs.pop("options", {}).items()}
+    options.setdefault("bdist_wheel", {})
+    if config.has_extension:
+        options["bdist_wheel"].setdefault("py_limited_api", config.limited_api_tag)
+    # One build directory per target, so targets never share objects or extensions.
+    options.setdefault("build", {}).setdefault("build_base", os.path.join("build", target.slug))
+    if not target.host:
+        options["bdist_wheel"]["plat_name"] = target.unrepaired_platform_tag
+    ext_modules = list(kwargs.pop("ext_modules", []))
+    if config.has_extension:
+        ext_modules.append(placeholder_extension(config))
+    else:
+        kwargs["distclass"] = PlatformDistribution  # programs only: still a platform wheel
+    # The Go sources are in the sdist (so SOURCES.txt lists them) but never in the wheel.
+    if config.go_path.is_relative_to(config.package_dir):
+        excluded = {key: list(value) for key, value in kwargs.pop("exclude_package_data", {}).items()}
+        go_dir = config.go_path.relative_to(config.package_dir).as_posix()
+        excluded.setdefault(config.package, []).append(f"{go_dir}/*")
+        kwargs["exclude_package_data"] = excluded
+    return {
+        **kwargs,
+        "cmdclass": cmdclass,
+        "options": options,
+        "ext_modules": ext_modules,
+        "zip_safe": False,
+    }
+
+
+class PlatformDistribution(Distribution):  # type: ignore[misc]
+    """A distribution whose wheel is platform-specific although it has no extension module:
+    it carries Go programs (and makes setuptools run build_ext, which builds them)."""
+
+    def has_ext_modules(self) -> bool:
+        return True
+
+
+def make_build(base: type[_build]) -> type[_build]:
+    """A ``build`` that starts from an empty build/lib: nothing from an earlier build (a renamed
+    typed module, an old library, a deleted source file) reaches the wheel."""
+
+    class build(base):  # type: ignore[misc]
+        def run(self) -> None:
+            build_lib = Path(self.build_lib).resolve()
+            build_base = Path(self.build_base).resolve()
+            # Only a folder of our own making: never one a user pointed --build-lib at.
+            if build_lib.is_dir() and build_lib != build_base and build_lib.is_relative_to(build_base):
+                shutil.rmtree(build_lib)
+            base.run(self)
+
+    return build
+
+
+def make_sdist(config: Config, base: type[_sdist]) -> type[_sdist]:
+    """An ``sdist`` that carries what a build from it needs: the Go module and the config."""
+
+    class sdist(base):  # type: ignore[misc]
+        # setuptools' sdist takes its file list from egg_info's manifest; add to it last.
+        def make_distribution(self) -> None:
+            go_dir = Path(os.path.normpath(config.go_path))
+            if not go_dir.is_relative_to(config.project_dir):
+                _exit_with(
+                    ConfigError(
+                        f"{config.source.name}: go_dir: the Go module {go_dir} is outside the project, "
+                        "so an sdist cannot carry it",
+                        hint="move the Go module into the project (a symlink inside it works too), "
+                        "or build wheels only",
+                    )
+                )
+            for path in [*go_source_files(config), config.source]:
+                self.filelist.append(Path(os.path.normpath(path)).relative_to(config.project_dir).as_posix())
+            base.make_distribution(self)
+
+    return sdist
+
+
+def make_egg_info(config: Config, cffi_requirement: str, base: type[_egg_info]) -> type[_egg_info]:
+    """An ``egg_info`` (which writes the metadata of every route) that keeps cffi required and
+    the programs' console commands declared.
+
+    A ``[project]`` table in pyproject.toml replaces ``install_requires`` and ``entry_points``
+    after ``setup()`` received them (which is how pygo-tools 0.1.8 lost cffi under pip), so
+    they are added here.
+    """
+
+    class egg_info(base):  # type: ignore[misc]
+        def run(self) -> None:
+            if config.has_extension:
+                require(self.distribution, cffi_requirement)
+            if config.executables:
+                add_console_scripts(self.distribution, console_scripts(config))
+            base.run(self)
+
+    return egg_info
+
+
+def add_console_scripts(dist: Any, scripts: list[str]) -> None:
+    entry_points = {key: list(value) for key, value in (dist.entry_points or {}).items()}
+    current = entry_points.setdefault("console_scripts", [])
+    current.extend(script for script in scripts if script not in current)
+    dist.entry_points = entry_points
+
+
+def require(dist: Any, requirement: str) -> None:
+    """Add ``requirement`` to the distribution's metadata unless it names a package already there."""
+    current = list(dist.install_requires or [])
+    if not any(_requirement_name(item) == _requirement_name(requirement) for item in current):
+        dist.install_requires = [*current, requirement]
+        dist.metadata.install_requires = dist.install_requires
+
+
+def placeholder_extension(config: Config) -> Extension:
+    """The extension setuptools is told about; the pipeline fills it in at build time."""
+    return Extension(config.extension, sources=[], py_limited_api=True)
+
+
+def make_build_ext(config: Config, target_: Target, base: type[_build_ext]) -> type[_build_ext]:
+    """A ``build_ext`` that runs the pipeline's native steps (Go library, extension, typed module,
+    programs); it compiles the extension when the pipeline asks."""
+
+    class build_ext(base):  # type: ignore[misc]
+        cc: list[str] | None = None
+        target: Target = target_  # with the macOS version once Go is known
+        library: GoLibrary | None = None
+
+        def run(self) -> None:
+            try:
+                tools = pipeline.prepare_target(config, target_)
+                self.target, self.cc = tools.target, tools.cc
+                root = config.project_dir if self.inplace else Path(self.build_lib).resolve()
+                work = Path(self.build_temp).resolve() / "pygo"
+                version = self.distribution.get_version()
+                pipeline.build_native(config, tools, work, root, version, self._compile_extension)
+            except PygoError as error:
+                _exit_with(error)
+
+        def _compile_extension(
+            self, settings: ExtensionSettings, tools: pipeline.Toolchain, library: GoLibrary
+        ) -> Path:
+            self.library = library
+            ext = next(e for e in self.extensions if e.name == config.extension)
+            for name, value in vars(settings).items():
+                setattr(ext, name, value)
+            ext.py_limited_api = True
+            base.run(self)
+            return Path(self.get_ext_fullpath(ext.name))
+
+        def build_extensions(self) -> None:
+            self.compiler.linker_so = without_absolute_rpaths(self.compiler.linker_so)
+            if self.cc:
+                self.target.platform.use_compiler(self.compiler, self.target, self.cc, config.limited_api_version)
+            base.build_extensions(self)
+
+        def build_extension(self, ext: Any) -> None:
+            if ext.name != config.extension or self.library is None:
+                base.build_extension(self, ext)
+                return
+            built = Path(self.get_ext_fullpath(ext.name))
+            work = Path(self.build_temp).resolve() / "pygo"
+            key = extension_inputs_key(ext, self.compiler, self.library, self.target, work)
+            # In the project, not in build_temp: pip's editable install builds in a temporary
+            # folder, and the first `pygo-tools develop` rebuild after it can reuse its extension.
+            cache = ArtifactCache(config.project_dir / "build" / self.target.slug / "extension-cache")
+            start = time.monotonic()
+            if cache.fetch(key, built):
+                log.info(f"pygo-tools ✓ cffi compile {config.extension} {time.monotonic() - start:.1f}s (unchanged)")
+                return
+            with log.step(f"cffi compile {config.extension}"):
+                # The cache decides; setuptools' timestamps miss flag changes (strip, limited_api).
+                previous = bool(getattr(self, "force", False))
+                self.force = True
+                try:
+                    base.build_extension(self, ext)
+                finally:
+                    self.force = previous
+            cache.store(key, built)
+
+        def get_ext_filename(self, fullname: str) -> str:
+            chosen = target_.platform.extension_filename(fullname, target_)
+            return chosen or str(base.get_ext_filename(self, fullname))
+
+    return build_ext
+
+
+def make_bdist_wheel(config: Config, targets: list[Target], base: type[_bdist_wheel]) -> type[_bdist_wheel]:
+    """A ``bdist_wheel`` that checks and repairs the wheel before it reaches ``dist/``.
+
+    setuptools writes the raw wheel into a private temporary folder; only the checked,
+    repaired wheel is published into the dist folder, atomically. With several targets it
+    builds the first here and each other one in a child process.
+    """
+
+    class bdist_wheel(base):  # type: ignore[misc]
+        def run(self) -> None:
+            dist_dir = Path(str(self.dist_dir)).resolve()  # str(): setuptools leaves it untyped
+            try:
+                with commands.terminate_as_interrupt(), tempfile.TemporaryDirectory(prefix="pygo-wheel-") as temp:
+                    self.dist_dir: str = str(Path(temp) / "raw")
+                    name = f"wheel {self.distribution.get_name()} {self.distribution.get_version()}"
+                    with log.step(name, live=False):  # setuptools prints (warnings) inside
+                        base.run(self)
+                    # setuptools records each wheel it writes; the last one is ours.
+                    wheel = Path(self.distribution.dist_files[-1][2])
+                    final = pipeline.finish_wheel(config, targets[0], wheel, dist_dir, Path(temp))
+            except PygoError as error:
+                _exit_with(error)
+            finally:
+                self.dist_dir = str(dist_dir)
+            command, version, _ = self.distribution.dist_files[-1]
+            self.distribution.dist_files[-1] = (command, version, str(final))
+            log.info(f"pygo-tools: built {final.name}")
+            for other in targets[1:]:
+                self._build_in_child(other)
+
+        def get_tag(self) -> tuple[str, str, str]:
+            tag: tuple[str, str, str] = base.get_tag(self)
+            # Programs only: any Python 3 can run them; tag_program_wheel sets the platform.
+            return tag if config.has_extension else ("py3", "none", tag[2])
+
+        def _build_in_child(self, target: Target) -> None:
+            """setup.py again, in a child process, for one more target (the options go through
+            the environment: the one process boundary they cross)."""
+            script = os.path.abspath(self.distribution.script_name or "setup.py")
+            command = [sys.executable, script, "bdist_wheel", "--dist-dir", os.path.abspath(self.dist_dir)]
+            env = {**os.environ, **BuildOptions((target,)).environment(target)}
+            if commands.run_attached(command, env=env, cwd=os.path.dirname(script)):
+                raise SystemExit(1)
+
+    return bdist_wheel
+
+
+def _requirement_name(requirement: str) -> str:
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        return Requirement(requirement).name.lower()
+    except InvalidRequirement:
+        return requirement.strip().lower()
+
+
+def _setup_script_dir() -> Path:
+    script = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if script is not None and script.name == "setup.py":
+        return script.resolve().parent
+    return Path.cwd()
+
+
+def _exit_with(error: PygoError) -> None:
+    log.info(f"pygo-tools: error: {error}")
+    raise SystemExit(error.exit_code)

@@ -1,0 +1,183 @@
+"""One build of a pygo-tools project, in order: the table of contents of pygo-tools.
+
+    1. configuration  the config file, the Go module's files ........... plan()
+    2. targets        from the build options, each checked buildable ... plan()
+    3. toolchain      Go; zig for the C parts of other targets ......... prepare_target()
+    4. Go library     exports generator, typed names, go build ......... build_native()
+    5. extension      cffi's C source + the typed module's C, compiled . build_native()
+    6. typed module   the .py and .pyi beside the package .............. build_native()
+    7. programs       go build of each executable ...................... build_native()
+    8. wheel          written by setuptools' bdist_wheel (the front end)
+    9. checks         what must be in the wheel is there ............... finish_wheel()
+   10. repair         the platform's checks and tag (auditwheel...) .... finish_wheel()
+   11. publish        the wheel, atomically, into the dist folder ...... finish_wheel()
+
+Every check of the configuration runs in step 1, or (names that need Go's exports) in step 4
+before any compiler does. The front ends (``frontends/setup_py.py`` for setuptools commands,
+``frontends/pep517.py`` for pip, build and uv, ``cli/`` for ``pygo-tools build``) call these
+functions with typed arguments; the setuptools commands supply the two things only setuptools
+does here: compiling the extension (``compile_extension``) and writing the raw wheel.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import BuildError
+from .options import BuildOptions
+from .platforms import ExtensionSettings, Target, host_platform
+from .platforms.zig import ZigCompiler, find_zig
+from .steps.config import Config, load_config
+from .steps.extension import extension_settings, write_cffi_source
+from .steps.golib import GoLibrary, build_go_library
+from .steps.programs import build_programs, tag_program_wheel, write_program_modules
+from .steps.sources import check_sources
+from .steps.toolchain import GoToolchain, find_go
+from .steps.typed_module import check_typed_names, write_typed_module
+from .typed.generator import generate_exports, generator_binary
+from .util import log
+from .util.atomic import copy_atomically
+from .wheel.checks import ExpectedContents, check_contents, check_published
+from .wheel.publish import publish_wheel
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to build: the project's configuration and the targets, all checked."""
+
+    config: Config
+    targets: tuple[Target, ...]
+
+
+def plan(project_dir: Path, options: BuildOptions) -> Plan:
+    """Steps 1 and 2: read and check everything the build will use before anything runs."""
+    config = load_config(project_dir)
+    check_sources(config)
+    for target in options.targets:
+        check_buildable(target, config)
+    return Plan(config, options.targets)
+
+
+def check_buildable(target: Target, config: Config) -> None:
+    """Extensions cross-compile from Linux to every target (zig); pure Go programs build for
+    every target from anywhere."""
+    if not config.has_extension or target.host:
+        return
+    here = host_platform()
+    if here is None or not here.cross_compiles_extensions:
+        raise BuildError(
+            f"cannot build the extension for {target.name} on this machine",
+            hint="cross-compiling extensions works from Linux (to Linux, macOS and Windows); "
+            f"build {target.name} wheels on Linux or on {target.goos}",
+        )
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    """The tools for one target, and the target completed with what they imply."""
+
+    target: Target  # with its OS version (macOS) once Go is known
+    go: GoToolchain
+    zig: ZigCompiler | None  # for the C parts of a target other than this machine's
+
+    @property
+    def cc(self) -> list[str] | None:
+        return self.zig.cc(self.target) if self.zig else None
+
+
+def prepare_target(config: Config, target: Target) -> Toolchain:
+    """Step 3: find Go (and zig where C is compiled for another target); say what was found."""
+    with log.step("config"):
+        log.detail(config.describe())
+        go = find_go(config)
+        target = target.platform.resolve(target, go.path, go.version)
+        compiler = f" (zig cc -target {target.c_target})" if target.uses_zig else ""
+        log.detail(f"target: {target.name}{compiler}")
+        log.detail(f"toolchain: {go.describe()}")
+        zig = None
+        if target.uses_zig and (config.has_extension or any(p.cgo for p in config.executables)):
+            zig = find_zig()
+            log.detail(f"C compiler: zig {zig.version} (ziglang package)")
+    return Toolchain(target, go, zig)
+
+
+# The front end compiles the extension with these settings and returns the file it wrote.
+CompileExtension = Callable[[ExtensionSettings, Toolchain, GoLibrary], Path]
+
+
+def build_native(
+    config: Config, tools: Toolchain, work: Path, root: Path, version: str, compile_extension: CompileExtension
+) -> None:
+    """Steps 4 to 7, into ``root`` (the wheel's tree, or the project for an in-place build);
+    ``work`` is the build's own folder."""
+    target = tools.target
+    if config.has_extension:
+        library = build_library(config, tools, work / "go")
+        with log.quiet_stdout():  # cffi prints "generating <file>"
+            source = write_cffi_source(config, library, work / "cffi")
+        settings = extension_settings(config, library, source.path, work, tools.zig)
+        built = compile_extension(settings, tools, library)
+        target.platform.check_extension(built, library.path, target)
+        destination = target.platform.library_destination(
+            target, library.path, config.library_subdir, config.extension_subdir
+        )
+        copy_atomically(library.path, root / destination)
+        if config.wrapper:
+            write_typed_module(config, library.exports, root)
+    if config.executables:
+        package_root = root.joinpath(*config.package.split("."))
+        build_programs(config, target, tools.go, package_root / "bin", version)
+        write_program_modules(config, package_root)
+
+
+def build_library(config: Config, tools: Toolchain, build_dir: Path) -> GoLibrary:
+    """Step 4: with a typed module, the generated exports first (and the names the config gives
+    them checked), then the Go library."""
+    target = tools.target
+    exports = overlay = None
+    build_dir.mkdir(parents=True, exist_ok=True)
+    if config.wrapper:
+        generator = generator_binary(tools.go.path, tools.go.version, _host_executable_suffix())
+        exports, overlay = generate_exports(
+            generator, config.go_path.resolve(), build_dir, target.goos, target.goarch, config.build_tags
+        )
+        check_typed_names(config, exports)
+    cc = shlex.join(tools.cc) if tools.cc else None
+    return build_go_library(config, target, tools.go, build_dir, cc=cc, exports=exports, overlay=overlay)
+
+
+def _host_executable_suffix() -> str:
+    here = host_platform()
+    return here.executable_suffix if here else ""
+
+
+def expected_contents(config: Config) -> ExpectedContents:
+    """What step 9 checks for in the wheel."""
+    if not config.has_extension and not config.executables:
+        return ExpectedContents()
+    return ExpectedContents(
+        extension=config.extension,
+        library_prefix=f"{config.library_subdir}/lib{config.library}." if config.has_extension else "",
+        # On Windows it sits next to the extension, named with a hash (platforms/windows.py says why).
+        library_beside_prefix="/".join(filter(None, [config.extension_subdir, f"lib{config.library}-"])),
+        typed_module=config.wrapper.replace(".", "/") + ".py" if config.wrapper else "",
+        programs_dir="/".join([*config.package.split("."), "bin"]) + "/",
+        programs=tuple(p.name for p in config.executables),
+    )
+
+
+def finish_wheel(config: Config, target: Target, raw_wheel: Path, dist_dir: Path, temp: Path) -> Path:
+    """Steps 9 to 11: check the wheel setuptools wrote, repair (or tag) it, look at it a last
+    time, publish it into ``dist_dir``. ``temp`` is a private folder for the steps between."""
+    check_contents(raw_wheel, expected_contents(config))
+    if config.has_extension:
+        with log.step("repair wheel"):
+            repaired = target.platform.repair_wheel(raw_wheel, target, temp / "repaired")
+    else:
+        with log.step("tag wheel"):
+            repaired = tag_program_wheel(raw_wheel, target, config)
+    check_published(repaired)
+    return publish_wheel(repaired, dist_dir)

@@ -1,0 +1,181 @@
+package main
+
+// The Go side of pygo-tools' table of type kinds; pygo_tools/typed/kinds.py is the Python and C
+// side (a test checks that both name the same kinds). Each row says how a value of its kind
+// crosses a generated export: the export's parameter and what the user's function gets from it,
+// the export's results and how they are filled, and, for kinds that travel in the packed format
+// (inside lists, maps and structs), how a value is read from and written to that buffer.
+//
+// A new Go type is one row here, its case in exports.go's resolve, and its row in kinds.py.
+
+import (
+	"fmt"
+	"sort"
+)
+
+type kind struct {
+	// param is the export's parameter for an argument of type t named name, and the expression
+	// the user's function is given. copyBuffers: the call outlives the C call (a goroutine).
+	param func(g *generator, t *typeDesc, name string, copyBuffers bool) (decl, arg string)
+	// result is the export's result parameters for a result of type t, and the statement that
+	// fills them from got, the user's value.
+	result func(g *generator, t *typeDesc, out, got string) (decls []string, assign string)
+	// decode is an expression reading a value of type t from the packed reader r; encode is a
+	// statement writing v to the packed writer w. nil: the kind does not travel packed.
+	decode func(g *generator, t *typeDesc) string
+	encode func(g *generator, t *typeDesc, v string) string
+}
+
+var kinds map[string]kind
+
+func init() {
+	number := kind{param: scalarParam, result: scalarResult, decode: numberDecode, encode: numberEncode}
+	packed := kind{param: packedParam, result: packedResult, decode: codecDecode, encode: codecEncode}
+	kinds = map[string]kind{
+		"int":   number,
+		"float": number,
+		"bool":  number,
+		"string": {
+			param: func(g *generator, t *typeDesc, name string, _ bool) (string, string) {
+				g.imports[`pygo_strings "strings"`] = true
+				return name + " string", "pygo_strings.Clone(" + name + ")"
+			},
+			result: func(g *generator, t *typeDesc, out, got string) ([]string, string) {
+				return []string{out + " *C.char", out + "n C.size_t"},
+					fmt.Sprintf("%s, %sn = pygoOut(string(%s), pygoScratch)", out, out, got)
+			},
+			decode: func(g *generator, t *typeDesc) string { return fmt.Sprintf("%s(r.str())", goSpelling(t)) },
+			encode: func(g *generator, t *typeDesc, v string) string { return fmt.Sprintf("w.str(string(%s))", v) },
+		},
+		"bytes": {
+			param: func(g *generator, t *typeDesc, name string, copyBuffers bool) (string, string) {
+				if !copyBuffers {
+					return name + " []byte", name + "[:len(" + name + "):len(" + name + ")]"
+				}
+				// The call outlives the C call that passed the buffer: Go gets its own copy.
+				conv := "append([]byte{}, " + name + "...)"
+				if t.Named != "" {
+					conv = t.Named + "(" + conv + ")"
+				}
+				return name + " []byte", conv
+			},
+			result: func(g *generator, t *typeDesc, out, got string) ([]string, string) {
+				return []string{out + " *C.char", out + "n C.size_t"},
+					fmt.Sprintf("%s, %sn = pygoOutBytes([]byte(%s), pygoScratch)", out, out, got)
+			},
+			decode: func(g *generator, t *typeDesc) string { return fmt.Sprintf("%s(r.bytes())", goSpelling(t)) },
+			encode: func(g *generator, t *typeDesc, v string) string { return fmt.Sprintf("w.bytes([]byte(%s))", v) },
+		},
+		"cstring": {
+			param: func(g *generator, t *typeDesc, name string, _ bool) (string, string) {
+				return name + " *C.char", name
+			},
+			result: func(g *generator, t *typeDesc, out, got string) ([]string, string) {
+				return []string{out + " *C.char"}, fmt.Sprintf("%s = %s", out, got)
+			},
+		},
+		"pointer": {
+			param: func(g *generator, t *typeDesc, name string, _ bool) (string, string) {
+				if t.Go == "unsafe.Pointer" {
+					return name + " unsafe.Pointer", name
+				}
+				return name + " unsafe.Pointer", "(" + t.Go + ")(" + name + ")"
+			},
+		},
+		"list":   packed,
+		"map":    packed,
+		"struct": packed,
+		// A C type of the user's preamble: its function is called through its own //export.
+		"opaque": {},
+		// Only as the first parameter, never given to Python; see describe.
+		"context": {},
+	}
+}
+
+// scalarType is the export's type for an int, float or bool: the type under a named one.
+func scalarType(t *typeDesc) string {
+	if t.Named != "" {
+		return t.Base
+	}
+	return t.Go
+}
+
+func scalarParam(g *generator, t *typeDesc, name string, _ bool) (string, string) {
+	if t.Named != "" {
+		return name + " " + scalarType(t), t.Named + "(" + name + ")"
+	}
+	return name + " " + scalarType(t), name
+}
+
+func scalarResult(g *generator, t *typeDesc, out, got string) ([]string, string) {
+	typ := scalarType(t)
+	if t.Named != "" {
+		return []string{out + " " + typ}, fmt.Sprintf("%s = %s(%s)", out, typ, got)
+	}
+	return []string{out + " " + typ}, fmt.Sprintf("%s = %s", out, got)
+}
+
+func numberDecode(g *generator, t *typeDesc) string {
+	typ := goSpelling(t)
+	switch t.Kind {
+	case "int":
+		return fmt.Sprintf("%s(r.u%d())", typ, t.Bits)
+	case "float":
+		g.imports[`pygo_math "math"`] = true
+		if t.Bits == 32 {
+			return fmt.Sprintf("%s(pygo_math.Float32frombits(r.u32()))", typ)
+		}
+		return fmt.Sprintf("%s(pygo_math.Float64frombits(r.u64()))", typ)
+	}
+	return fmt.Sprintf("%s(r.u8() != 0)", typ)
+}
+
+func numberEncode(g *generator, t *typeDesc, v string) string {
+	switch t.Kind {
+	case "int":
+		return fmt.Sprintf("w.u%d(uint%d(%s))", t.Bits, t.Bits, v)
+	case "float":
+		g.imports[`pygo_math "math"`] = true
+		if t.Bits == 32 {
+			return fmt.Sprintf("w.u32(pygo_math.Float32bits(float32(%s)))", v)
+		}
+		return fmt.Sprintf("w.u64(pygo_math.Float64bits(float64(%s)))", v)
+	}
+	return fmt.Sprintf("w.boolean(bool(%s))", v)
+}
+
+func packedParam(g *generator, t *typeDesc, name string, _ bool) (string, string) {
+	return name + " []byte", fmt.Sprintf("pygoDec%d(&pygoReader{b: %s})", g.codecFor(t), name)
+}
+
+func packedResult(g *generator, t *typeDesc, out, got string) ([]string, string) {
+	return []string{out + " *C.char", out + "n C.size_t"},
+		fmt.Sprintf("%s, %sn = pygoOutBytes(pygoEnc%d(&pygoWriter{}, %s).b, pygoScratch)", out, out, g.codecFor(t), got)
+}
+
+func codecDecode(g *generator, t *typeDesc) string {
+	return fmt.Sprintf("pygoDec%d(r)", g.codecFor(t))
+}
+
+func codecEncode(g *generator, t *typeDesc, v string) string {
+	return fmt.Sprintf("pygoEnc%d(w, %s)", g.codecFor(t), v)
+}
+
+// rowOf is t's row of the table; a kind without one is a bug of the generator.
+func rowOf(t *typeDesc) kind {
+	row, ok := kinds[t.Kind]
+	if !ok {
+		panic("pygo-tools: no row for kind " + t.Kind)
+	}
+	return row
+}
+
+// kindNames lists the table's kinds, for the test that compares it with kinds.py.
+func kindNames() []string {
+	var names []string
+	for name := range kinds {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}

@@ -1,0 +1,370 @@
+"""The table of Go type kinds: one row per kind of Go value that crosses into Python.
+
+Each row says how a value of its kind looks to Python (the annotation in the ``.pyi``), how the
+typed module's C function takes it as an argument and returns it as a result, its descriptor in
+the packed format lists, maps and structs travel in, and which codec does the work on each side
+(the C runtime's ``pygo_*`` functions in ``runtime/typed.c``, the Go helpers in
+``gen/wrappers.go``). CPython's Argument Clinic drives its converters the same way, one class
+per C type.
+
+A new Go type is one row here (a :class:`Kind` subclass in :data:`KINDS`), its case in
+``gen/exports.go``'s ``resolve``, its row in ``gen/kinds.go``, and, if it crosses in the packed
+format, its encoder and decoder in ``runtime/typed.c`` and ``gen/wrappers.go``. A test checks that
+the Go and Python tables name the same kinds.
+
+Every C identifier a row writes is built from an index (``pygo_s3``), never from user text;
+user text only appears inside C string literals (:func:`c_string`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from .model import GoType
+
+_SAFE = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 !#$%&'()*+,-./:;<=>@[]^_`{|}~")
+
+
+def c_string(text: str) -> str:
+    """A C string literal holding ``text`` as UTF-8: every byte outside printable ASCII (and
+    quotes, backslashes, question marks for trigraphs) as a three-digit octal escape."""
+    parts = []
+    for byte in text.encode("utf-8"):
+        parts.append(chr(byte) if byte in _SAFE else f"\\{byte:03o}")
+    return '"' + "".join(parts) + '"'
+
+
+@dataclass
+class CArgument:
+    """The C a row writes to take parameter ``i`` of a typed function from Python."""
+
+    declare: list[str] = field(default_factory=list)  # locals
+    init: list[str] = field(default_factory=list)  # before anything can fail (goto pygo_done is safe)
+    convert: list[str] = field(default_factory=list)  # the conversion, jumping to pygo_done on failure
+    release: list[str] = field(default_factory=list)  # after the call, on every path
+    value: str = ""  # the C expression passed to Go
+
+
+class Kind:
+    """One kind of Go value. Subclasses fill in what their kind supports."""
+
+    name: ClassVar[str]
+    # The codec on each side, for readers of the table (and of the generated code).
+    c_codec: ClassVar[str] = ""
+    go_codec: ClassVar[str] = ""
+    # C values a result of this kind takes in the export's return: 2 for (pointer, length).
+    result_slots: ClassVar[int] = 1
+    # A result whose memory is Go's copy: released by the C side (scratch buffer or malloc).
+    owned_result: ClassVar[bool] = False
+    # Travels in the packed format (inside lists, maps and structs, or as one buffer).
+    packed: ClassVar[bool] = False
+    # An integer parameter right after a pointer may be filled in with the buffer's length.
+    can_be_length: ClassVar[bool] = False
+    takes_length: ClassVar[bool] = False
+
+    def annotation(self, t: GoType, classes: dict[str, str], result: bool) -> str:
+        return "Any"
+
+    def descriptor(self, t: GoType, structs: dict[str, int]) -> str:
+        """The runtime's type descriptor for a value of this kind (see typed.c)."""
+        raise ValueError(f"no descriptor for {self.name}")
+
+    def c_value_type(self, t: GoType) -> str:
+        """The C type of a one-slot result."""
+        raise ValueError(f"no single C value for {self.name}")
+
+    def c_argument(self, i: int, t: GoType, fn: str, writes: bool, structs: dict[str, int]) -> CArgument:
+        raise ValueError(f"no C conversion for {self.name}")
+
+    def c_result(self, t: GoType, value: str, length: str | None, borrowed: bool, structs: dict[str, int]) -> str:
+        raise ValueError(f"no Python conversion for {self.name}")
+
+
+def is_signed(t: GoType) -> str:
+    """A C expression telling whether the integer type is signed (for C's own types, such as
+    ``long`` or ``char``, the compiler knows)."""
+    if str(t.c).startswith("Go"):
+        return "1" if t.signed else "0"
+    return f"(({t.c})-1 < ({t.c})0)"
+
+
+class IntKind(Kind):
+    name = "int"
+    c_codec = "pygo_arg_int, PyLong_From(Unsigned)LongLong; packed i1..i8, u1..u8"
+    go_codec = "the export's parameter and result as the Go integer type; packed r.uN/w.uN"
+    packed = True
+    can_be_length = True
+
+    def annotation(self, t: GoType, classes: dict[str, str], result: bool) -> str:
+        return "int"
+
+    def descriptor(self, t: GoType, structs: dict[str, int]) -> str:
+        return ("i" if t.signed else "u") + str(t.bits // 8)
+
+    def c_value_type(self, t: GoType) -> str:
+        return t.c
+
+    def c_argument(self, i: int, t: GoType, fn: str, writes: bool, structs: dict[str, int]) -> CArgument:
+        signed = is_signed(t)
+        return CArgument(
+            declare=[f"long long pygo_s{i} = 0; unsigned long long pygo_u{i} = 0;"],
+            convert=[
+                f"if (pygo_arg_int(pygo_in[{i}], &{fn}, {i}, {c_string(t.go)}, {signed}, sizeof({t.c}), "
+                f"&pygo_s{i}, &pygo_u{i}) < 0) goto pygo_done;"
+            ],
+            value=f"({signed} ? ({t.c})pygo_s{i} : ({t.c})pygo_u{i})",
+        )
+
+    def c_result(self, t: GoType, value: str, length: str | None, borrowed: bool, structs: dict[str, int]) -> str:
+        signed = is_signed(t)
+        signed_value = f"PyLong_FromLongLong((long long){value})"
+        return f"({signed} ? {signed_value} : PyLong_FromUnsignedLongLong((unsigned long long){value}))"
+
+
+class FloatKind(Kind):
+    name = "float"
+    c_codec = "pygo_arg_float, PyFloat_FromDouble; packed f4, f8"
+    go_codec = "float32/float64 as themselves; packed math.Float64bits"
+    packed = True
+
+    def annotation(self, t: GoType, classes: dict[str, str], result: bool) -> str:
+        return "float"
+
+    def descriptor(self, t: GoType, structs: dict[str, int]) -> str:
+        return f"f{t.bits // 8}"
+
+    def c_value_type(self, t: GoType) -> str:
+        return t.c
+
+    def c_argument(self, i: int, t: GoType, fn: str, writes: bool, structs: dict[str, int]) -> CArgument:
+        float32 = int(t.c in ("GoFloat32", "float"))
+        return CArgument(
+            declare=[f"double pygo_d{i} = 0;"],
+            convert=[f"if (pygo_arg_float(pygo_in[{i}], &{fn}, {i}, {float32}, &pygo_d{i}) < 0) goto pygo_done;"],
+            value=f"({t.c})pygo_d{i}",
+        )
+
+    def c_result(self, t: GoType, value: str, length: str | None, borrowed: bool, structs: dict[str, int]) -> str:
+        return f"PyFloat_FromDouble((double){value})"
+
+
+class BoolKind(Kind):
+    name = "bool"
+    c_codec = "pygo_arg_bool, PyBool_FromLong; packed b"
+    go_codec = "bool as GoUint8; packed w.boolean"
+    packed = True
+
+    def annotation(self, t: GoType, classes: dict[str, str], result: bool) -> str:
+        return "bool"
+
+    def descriptor(self, t: GoType, structs: dict[str, int]) -> str:
+        return "b"
+
+    def c_value_type(self, t: GoType) -> str:
+        return t.c
+
+    def c_argument(self, i: int, t: GoType, fn: str, writes: bool, structs: dict[str, int]) -> CArgument:
+        return CArgument(
+            declare=[f"int pygo_b{i} = 0;"],
+            convert=[f"if (pygo_arg_bool(pygo_in[{i}], &{fn}, {i}, &pygo_b{i}) < 0) goto pygo_done;"],
+            value=f"({t.c})pygo_b{i}",
+        )
+
+    def c_result(self, t: GoType, value: str, length: str | None, borrowed: bool, structs: dict[str, int]) -> str:
+        return f"PyBool_FromLong({value} != 0)"
+
+
+def _text_argument(i: int, fn: str, copy: int) -> CArgument:
+    return CArgument(
+        declare=[f"pygo_arg pygo_a{i};"],
+        init=[f"pygo_arg_init(&pygo_a{i});"],
+        convert=[f"if (pygo_arg_str(pygo_in[{i}], &{fn}, {i}, {copy}, &pygo_a{i}) < 0) goto pygo_done;"],
+        release=[f"pygo_arg_release(&pygo_a{i});"],
+    )
+
+
+class StringKind(Kind):
+    name = "string"
+    c_codec = "pygo_arg_str (the str's UTF-8, no copy), pygo_take_str; packed s"
+    go_codec = "strings.Clone of the caller's bytes; results through pygoOut (scratch or malloc)"
+    result_slots = 2
+    owned_result = True
+    packed = True
+
+    def annotation(self, t: GoType, classes: dict[str, str], result: bool) -> str:
+        return "str"
+
+    def descriptor(self, t: GoType, structs: dict[str, int]) -> str:
+        return "s"
+
+    def c_argument(self, i: int, t: GoType, fn: str, writes: bool, structs: dict[str, int]) -> CArgument:
+        argument = _text_argument(i, fn, 0)
+        argument.value = f"(GoString){{pygo_a{i}.p, (ptrdiff_t)pygo_a{i}.n}}"
+        return argument
+
+    def c_result(self, t: GoType, value: str, length: str | None, borrowed: bool, structs: dict[str, int]) -> str:
+        return f"pygo_take_str({value}, (size_t){length}, &pygo_s)"
+
+
+class CStringKind(Kind):
+    name = "cstring"
+    c_codec = "pygo_arg_str (a NUL-terminated copy), pygo_take_cstr (freed unless borrowed)"
+    go_codec = "*C.char as it is"
+
+    def annotation(self, t: GoType, classes: dict[str, str], result: bool) -> str:
+        return "str"
+
+    def c_value_type(self, t: GoType) -> str:
+        return "char *"
+
+    def c_argument(self, i: int, t: GoType, fn: str, writes: bool, structs: dict[str, int]) -> CArgument:
+        argument = _text_argument(i, fn, 1)
+        argument.value = f"(char *)pygo_a{i}.p"
+        return argument
+
+    def c_result(self, t: GoType, value: str, length: str | None, borrowed: bool, structs: dict[str, int]) -> str:
+        return f"pygo_take_cstr({value}, {int(borrowed)})"
+
+
+def _buffer_argument(i: int, fn: str, writes: bool) -> CArgument:
+    return CArgument(
+        declare=[f"pygo_arg pygo_a{i};"],
+        init=[f"pygo_arg_init(&pygo_a{i});"],
+        convert=[f"if (pygo_arg_buffer(pygo_in[{i}], &{fn}, {i}, {int(writes)}, &pygo_a{i}) < 0) goto pygo_done;"],
+        release=[f"pygo_arg_release(&pygo_a{i});"],
+    )
+
+
+class BytesKind(Kind):
+    name = "bytes"
+    c_codec = "pygo_arg_buffer (the caller's buffer, no copy), pygo_take_bytes; packed y"
+    go_codec = "[]byte over the caller's buffer (cap == len); results through pygoOutBytes"
+    result_slots = 2
+    owned_result = True
+    packed = True
+
+    def annotation(self, t: GoType, classes: dict[str, str], result: bool) -> str:
+        return "bytes" if result else "Buffer"
+
+    def descriptor(self, t: GoType, structs: dict[str, int]) -> str:
+        return "y"
+
+    def c_argument(self, i: int, t: GoType, fn: str, writes: bool, structs: dict[str, int]) -> CArgument:
+        argument = _buffer_argument(i, fn, writes)
+        argument.value = f"(GoSlice){{(void *)pygo_a{i}.p, (GoInt)pygo_a{i}.n, (GoInt)pygo_a{i}.n}}"
+        return argument
+
+    def c_result(self, t: GoType, value: str, length: str | None, borrowed: bool, structs: dict[str, int]) -> str:
+        return f"pygo_take_bytes({value}, (size_t){length}, &pygo_s)"
+
+
+class PointerKind(Kind):
+    name = "pointer"
+    c_codec = "pygo_arg_buffer (the caller's buffer, no copy)"
+    go_codec = "unsafe.Pointer, converted to the parameter's pointer type"
+    takes_length = True
+
+    def annotation(self, t: GoType, classes: dict[str, str], result: bool) -> str:
+        return "bytes" if result else "Buffer"
+
+    def c_argument(self, i: int, t: GoType, fn: str, writes: bool, structs: dict[str, int]) -> CArgument:
+        argument = _buffer_argument(i, fn, writes)
+        argument.value = f"(void *)pygo_a{i}.p"
+        return argument
+
+
+class _Packed(Kind):
+    """A value that crosses as one packed buffer each way (lists, maps, structs)."""
+
+    c_codec = "pygo_arg_value (pygo_encode), pygo_take_value (pygo_decode)"
+    go_codec = "pygoDec<n>/pygoEnc<n> generated per type"
+    result_slots = 2
+    owned_result = True
+    packed = True
+
+    def c_argument(self, i: int, t: GoType, fn: str, writes: bool, structs: dict[str, int]) -> CArgument:
+        d = c_string(self.descriptor(t, structs))
+        return CArgument(
+            declare=[f"pygo_buf pygo_e{i};"],
+            init=[f"pygo_buf_init(&pygo_e{i});"],
+            convert=[f"if (pygo_arg_value(pygo_in[{i}], &{fn}, {i}, {d}, &pygo_e{i}) < 0) goto pygo_done;"],
+            release=[f"pygo_buf_free(&pygo_e{i});"],
+            value=f"(GoSlice){{(void *)pygo_e{i}.p, (GoInt)pygo_e{i}.n, (GoInt)pygo_e{i}.n}}",
+        )
+
+    def c_result(self, t: GoType, value: str, length: str | None, borrowed: bool, structs: dict[str, int]) -> str:
+        return f"pygo_take_value({value}, (size_t){length}, {c_string(self.descriptor(t, structs))}, &pygo_s)"
+
+
+class ListKind(_Packed):
+    name = "list"
+
+    def annotation(self, t: GoType, classes: dict[str, str], result: bool) -> str:
+        assert t.elem is not None
+        item = t.elem.row.annotation(t.elem, classes, result)
+        return f"list[{item}]" if result else f"Sequence[{item}]"
+
+    def descriptor(self, t: GoType, structs: dict[str, int]) -> str:
+        assert t.elem is not None
+        return "L" + t.elem.row.descriptor(t.elem, structs)
+
+
+class MapKind(_Packed):
+    name = "map"
+
+    def annotation(self, t: GoType, classes: dict[str, str], result: bool) -> str:
+        assert t.value is not None
+        value = t.value.row.annotation(t.value, classes, result)
+        return f"dict[str, {value}]" if result else f"Mapping[str, {value}]"
+
+    def descriptor(self, t: GoType, structs: dict[str, int]) -> str:
+        assert t.value is not None
+        return "M" + t.value.row.descriptor(t.value, structs)
+
+
+class StructKind(_Packed):
+    name = "struct"
+
+    def annotation(self, t: GoType, classes: dict[str, str], result: bool) -> str:
+        return classes[t.name]
+
+    def descriptor(self, t: GoType, structs: dict[str, int]) -> str:
+        return f"S{structs[t.name]};"
+
+
+class OpaqueKind(Kind):
+    """A C type of the user's cgo preamble: such a function is called through cffi as it is."""
+
+    name = "opaque"
+    c_codec = "cffi's own conversion (the function is declared to cffi)"
+    go_codec = "none: the user's own //export"
+
+
+class ContextKind(Kind):
+    """``context.Context``: only as the first parameter, which Python never passes; the typed
+    function takes ``timeout=`` instead and Ctrl-C cancels the context (``c.py``'s ``_start``)."""
+
+    name = "context"
+    c_codec = "none: pygo_timeout_arg and pygo_await around the call"
+    go_codec = "a context of the call's own, cancelled by pygo_cancel (asyncRuntime)"
+
+
+KINDS: dict[str, Kind] = {
+    row.name: row
+    for row in (
+        IntKind(),
+        FloatKind(),
+        BoolKind(),
+        StringKind(),
+        CStringKind(),
+        BytesKind(),
+        PointerKind(),
+        ListKind(),
+        MapKind(),
+        StructKind(),
+        OpaqueKind(),
+        ContextKind(),
+    )
+}
