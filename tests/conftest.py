@@ -158,6 +158,8 @@ def pygo_tools_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dist = tmp_path_factory.mktemp("pygo-tools-dist")
     made = subprocess.run(["make", "-C", str(REPO), "dist", f"DIST={dist}"], capture_output=True, text=True)
     assert made.returncode == 0, made.stdout[-3000:] + made.stderr[-3000:]
+    # pygo-tools' own package data (Go generator, C runtime, stable ABI list) is declared as such.
+    assert "absent from the `packages` configuration" not in made.stdout + made.stderr
     assert sorted(p.name for p in dist.iterdir()) == [
         f"pygo_tools-{__version__}-py3-none-any.whl",
         f"pygo_tools-{__version__}.tar.gz",

@@ -10,10 +10,12 @@ from ..errors import PygoError
 from ..platforms import TARGETS
 from ..steps.config import load_config
 from ..steps.sources import check_sources
+from ..steps.toolchain import find_go
 from ..util import commands, log
 from ..util.version import __version__
 from . import new, subcommands
 from .build import build_command
+from .subcommands import PROJECT_HELP
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="?",
         default=".",
         metavar="PROJECT_DIR",
-        help="the project (default: the current directory)",
+        help=PROJECT_HELP,
     )
     build.add_argument("--out", metavar="DIR", help="where to write wheels (default: PROJECT_DIR/dist)")
     build.add_argument(
@@ -62,9 +64,15 @@ def build_parser() -> argparse.ArgumentParser:
         "without build isolation, so a rebuild after a Go change takes about a second (Go's cache). "
         "Same as: python -m pip install --no-build-isolation --use-pep517 -e PROJECT_DIR",
     )
-    develop.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR")
-    config = sub.add_parser("config", help="validate the project's configuration and print it resolved")
-    config.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR")
+    develop.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR", help=PROJECT_HELP)
+    config = sub.add_parser(
+        "config",
+        help="validate the project's configuration and print it resolved",
+        description="Check PROJECT_DIR as a build would before any compiler runs (the configuration, the "
+        "package folder, the Go module's folder, its go.mod and Go files), then print the resolved "
+        "configuration and the Go toolchain a build would use (path, version and how it was found).",
+    )
+    config.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR", help=PROJECT_HELP)
     new_project = new.register(sub)
     for command in (build, develop, config, new_project):  # `pygo-tools build -v` as well as `pygo-tools -v build`
         command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
@@ -100,6 +108,7 @@ def _run(args: argparse.Namespace) -> int:
         config = load_config(Path(args.project_dir))
         check_sources(config)
         print(config.describe())
+        print(f"toolchain: {find_go(config).describe()}")  # no Go: the same error as a build's
         return 0
     project = Path(args.project_dir).resolve()
     config = load_config(project)  # fail before any build on a bad configuration

@@ -348,7 +348,25 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 def _read_tool_table(path: Path) -> Any | None:
     tool = read_toml(path).get("tool", {})
-    return tool.get(TOOL_TABLE) if isinstance(tool, dict) else None
+    if not isinstance(tool, dict):
+        return None
+    misspelled = sorted(name for name in tool if isinstance(name, str) and _looks_like_ours(name))
+    if misspelled:
+        merge = f", and merge it into the [tool.{TOOL_TABLE}] table there" if TOOL_TABLE in tool else ""
+        raise ConfigError(
+            f"{path.name}: [tool.{misspelled[0]}] is not a table pygo-tools reads; did you mean [tool.{TOOL_TABLE}]?",
+            hint=f"rename it to [tool.{TOOL_TABLE}] (with a hyphen){merge}",
+        )
+    return tool.get(TOOL_TABLE)
+
+
+def _looks_like_ours(name: str) -> bool:
+    """A ``[tool.X]`` table name that is not ours but near it: ``pygo_tools``, ``PygoTools``,
+    ``pygo-tool``... (TOML keys are exact, so such a table would be silently ignored)."""
+    if name == TOOL_TABLE:
+        return False
+    squashed = re.sub(r"[^a-z0-9]", "", name.lower())
+    return squashed in ("pygo", "pygotools") or difflib.SequenceMatcher(None, squashed, "pygotools").ratio() >= 0.8
 
 
 REFERENCE_HINT = "every key is described in the configuration reference: python -m pygo_tools.reference"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pygo_tools.cli import main
+from pygo_tools.cli.app import build_parser
 
 
 def test_help_describes_build(capsys: pytest.CaptureFixture[str]) -> None:
@@ -115,3 +117,34 @@ def test_bad_config_exits_2_with_one_clean_message(tmp_path: Path) -> None:
         '  hint: for example package = "myproj"'
     )
     assert "Traceback" not in result.stderr
+
+
+def subcommand_parsers() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+def test_every_subcommand_has_a_description_and_helped_arguments() -> None:
+    parsers = subcommand_parsers()
+    assert set(parsers) == {"build", "config", "develop", "new", "generate-ci", "lambda-layer"}
+    for name, sub in parsers.items():
+        assert sub.description and len(sub.description) > 40, f"{name} --help has no description"
+        for action in sub._actions:
+            if action.dest not in ("help", "verbose"):
+                assert action.help, f"{name}: {action.dest} has no help"
+
+
+def test_config_shows_the_go_it_will_use(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["config", str(write_project(tmp_path))]) == 0
+    line = capsys.readouterr().out.splitlines()[-1]
+    assert line.startswith("toolchain: go 1.") and " at /" in line and line.endswith(")"), line
+
+
+def test_config_without_go_says_so_as_a_build_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PYGO_TOOLS_GO", str(tmp_path / "no-go-here"))
+    assert main(["config", str(write_project(tmp_path))]) == 3
+    err = capsys.readouterr().err
+    assert "pygo-tools: error: Go toolchain from PYGO_TOOLS_GO not found" in err and "hint:" in err

@@ -195,3 +195,37 @@ def test_describe_lists_resolved_values(tmp_path: Path) -> None:
     text = load_config(write_json(tmp_path, VALID)).describe()
     assert "  go_dir = 'myproj/go'" in text
     assert "  library = 'hello'" in text
+
+
+@pytest.mark.parametrize(
+    "table", ["pygo_tools", "pygotools", "PYGO-TOOLS", "pygo-tool", "pygo_tool", "pygo", "Pygo_Tools", "pygo-toolz"]
+)
+def test_a_table_near_our_name_is_not_silently_ignored(tmp_path: Path, table: str) -> None:
+    (tmp_path / "p").mkdir()
+    (tmp_path / "pyproject.toml").write_text(
+        f'[project]\nname = "p"\n\n[tool."{table}"]\npackage = "p"\nextension = "p._n"\nlibrary = "l"\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    assert str(caught.value).startswith(
+        f"pyproject.toml: [tool.{table}] is not a table pygo-tools reads; did you mean [tool.pygo-tools]?\n"
+        "  hint: rename it to [tool.pygo-tools] (with a hyphen)"
+    )
+
+
+def test_a_near_miss_beside_our_table_is_reported_too(tmp_path: Path) -> None:
+    (tmp_path / "p").mkdir()
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.pygo-tools]\npackage = "p"\nextension = "p._n"\nlibrary = "l"\n\n[tool.pygo_tools]\nwrapper = "p.api"\n'
+    )
+    with pytest.raises(ConfigError, match=r"merge it into the \[tool.pygo-tools\] table there"):
+        load_config(tmp_path)
+
+
+@pytest.mark.parametrize("table", ["pytest", "pyright", "gopy", "poetry", "ruff", "pygments", "setuptools"])
+def test_other_tools_tables_are_left_alone(tmp_path: Path, table: str) -> None:
+    (tmp_path / "p").mkdir()
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.{table}]\nx = 1\n\n[tool.pygo-tools]\npackage = "p"\nextension = "p._n"\nlibrary = "l"\n'
+    )
+    assert load_config(tmp_path).package == "p"
