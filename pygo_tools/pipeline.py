@@ -7,6 +7,7 @@
     5. extension      cffi's C source + the typed module's C, compiled . build_native()
     6. typed module   the .py and .pyi beside the package .............. build_native()
     7. programs       go build of each executable ...................... build_native()
+                      (in place: the Go inputs recorded for editable installs' rebuilds)
     8. wheel          written by setuptools' bdist_wheel (the front end)
     9. checks         what must be in the wheel is there ............... finish_wheel()
    10. repair         the platform's checks and tag (auditwheel...) .... finish_wheel()
@@ -30,6 +31,7 @@ from .errors import BuildError
 from .options import BuildOptions
 from .platforms import ExtensionSettings, Target, host_platform
 from .platforms.zig import ZigCompiler, find_zig
+from .steps import editable
 from .steps.config import Config, load_config
 from .steps.extension import extension_settings, write_cffi_source
 from .steps.golib import GoLibrary, build_go_library
@@ -114,6 +116,9 @@ def build_native(
     """Steps 4 to 7, into ``root`` (the wheel's tree, or the project for an in-place build);
     ``work`` is the build's own folder."""
     target = tools.target
+    # An in-place build (editable installs) records its Go inputs for the rebuild-on-import hook;
+    # taken before the build, so that an edit made while it runs still counts as a change.
+    inputs = editable.snapshot(config) if root == config.project_dir else None
     if config.has_extension:
         library = build_library(config, tools, work / "go")
         with log.quiet_stdout():  # cffi prints "generating <file>"
@@ -131,6 +136,8 @@ def build_native(
         package_root = root.joinpath(*config.package.split("."))
         build_programs(config, target, tools.go, package_root / "bin", version)
         write_program_modules(config, package_root)
+    if inputs is not None:
+        editable.record(config, inputs)
 
 
 def build_library(config: Config, tools: Toolchain, build_dir: Path) -> GoLibrary:

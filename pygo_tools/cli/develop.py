@@ -16,6 +16,7 @@ from importlib import metadata
 from pathlib import Path
 
 from ..errors import BuildError, ToolNotFoundError
+from ..steps import editable_hook
 from ..util import commands, log
 from ..util.cache import Stamp, file_digest, inputs_key
 
@@ -44,9 +45,9 @@ def develop(project: Path) -> None:
     key = metadata_key(project)
     if stamp.matches(key) and installed_editable(project):
         with log.step(f"rebuild {project.name} in place"):
-            code = commands.run_attached([sys.executable, "-c", IN_PLACE], cwd=project, env=dict(os.environ))
-        if code:
-            raise BuildError(f"{project}: the rebuild failed", hint="the error is shown above")
+            env = {**os.environ, editable_hook.GUARD_ENV: "1"}  # the build never triggers the import hook
+            if commands.run_attached([sys.executable, "-c", IN_PLACE], cwd=project, env=env):
+                raise BuildError(f"{project}: the rebuild failed", hint="the error is shown above")
         return
     stamp.remove()
     _require_pip(project)
@@ -54,7 +55,8 @@ def develop(project: Path) -> None:
     if log.verbose():
         command.insert(4, "-v")  # pip shows the build's own log only with -v
     with log.step(f"editable install of {project.name}"):
-        commands.run(command, env=log.child_env(), hint="the build's own message is above")
+        env = {**log.child_env(), editable_hook.GUARD_ENV: "1"}
+        commands.run(command, env=env, hint="the build's own message is above")
     stamp.write(key)
 
 

@@ -184,7 +184,19 @@ EXTENSION_INIT = '''\
 ``//pygo:export`` function in ``$package/go/``, plus ``GoError`` and ``GoPanic``.
 """
 
-from . import api
+try:
+    from . import api
+except ImportError:
+    from pathlib import Path as _Path
+
+    _here = _Path(__file__).parent
+    if (_here / "api.py").exists():
+        raise
+    raise ImportError(
+        f"{__name__} is imported from its source folder {_here}, where nothing is built: run "
+        "`pygo-tools develop` in the project to build it in place, or run Python from another folder "
+        "to use the installed package"
+    ) from None
 
 __all__ = ["api"]
 '''

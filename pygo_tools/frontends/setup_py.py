@@ -22,6 +22,7 @@ from setuptools import setup as _setuptools_setup
 from setuptools.command.bdist_wheel import bdist_wheel as _bdist_wheel
 from setuptools.command.build import build as _build
 from setuptools.command.build_ext import build_ext as _build_ext
+from setuptools.command.editable_wheel import editable_wheel as _editable_wheel
 from setuptools.command.egg_info import egg_info as _egg_info
 from setuptools.command.sdist import sdist as _sdist
 from setuptools.dist import Distribution
@@ -31,6 +32,7 @@ from .. import pipeline
 from ..errors import ConfigError, PygoError
 from ..options import BuildOptions
 from ..platforms import ExtensionSettings, Target
+from ..steps import editable, editable_hook
 from ..steps.config import Config
 from ..steps.extension import extension_inputs_key, without_absolute_rpaths
 from ..steps.golib import GoLibrary
@@ -49,6 +51,9 @@ def setup(*, config_path: str | None = None, cffi: str = CFFI_REQUIREMENT, **kwa
     ``config.json`` or ``pyproject.toml``, default: the directory of setup.py) and ``cffi``
     (the requirement added to ``install_requires``) keep pygo-tools 0.1.8 calls working.
     """
+    # A build never rebuilds itself through an editable install's import hook (a setup.py that
+    # imports its own package would otherwise start a rebuild inside the build).
+    os.environ.setdefault(editable_hook.GUARD_ENV, "1")
     project_dir = Path(config_path).resolve() if config_path else _setup_script_dir()
     if project_dir.is_file():
         project_dir = project_dir.parent
@@ -94,6 +99,7 @@ def setup_arguments(plan: pipeline.Plan, cffi_requirement: str, kwargs: dict[str
     cmdclass["bdist_wheel"] = make_bdist_wheel(config, targets, cmdclass.get("bdist_wheel", _bdist_wheel))
     cmdclass["egg_info"] = make_egg_info(config, cffi_requirement, cmdclass.get("egg_info", _egg_info))
     cmdclass["sdist"] = make_sdist(config, cmdclass.get("sdist", _sdist))
+    cmdclass["editable_wheel"] = make_editable_wheel(config, cmdclass.get("editable_wheel", _editable_wheel))
     options = {key: dict(value) for key, value in kwargs.pop("options", {}).items()}
     options.setdefault("bdist_wheel", {})
     if config.has_extension:
@@ -167,6 +173,25 @@ def make_sdist(config: Config, base: type[_sdist]) -> type[_sdist]:
             base.make_distribution(self)
 
     return sdist
+
+
+def make_editable_wheel(config: Config, base: type[_editable_wheel]) -> type[_editable_wheel]:
+    """An ``editable_wheel`` (editable installs: ``pygo-tools develop``, pip's ``-e``) whose wheel carries the hook
+    that rebuilds the Go code on import when it changed (``steps/editable_hook.py``)."""
+
+    class editable_wheel(base):  # type: ignore[misc]
+        def run(self) -> None:
+            dist_dir = Path(str(self.dist_dir or "dist")).resolve()
+            before = {p: p.stat().st_mtime_ns for p in dist_dir.glob("*.whl")} if dist_dir.is_dir() else {}
+            base.run(self)
+            written = [p for p in Path(str(self.dist_dir)).glob("*.whl") if before.get(p) != p.stat().st_mtime_ns]
+            try:
+                for wheel in written:
+                    editable.add_rebuild_hook(wheel, config)
+            except PygoError as error:
+                _exit_with(error)
+
+    return editable_wheel
 
 
 def make_egg_info(config: Config, cffi_requirement: str, base: type[_egg_info]) -> type[_egg_info]:

@@ -49,7 +49,9 @@ def export(
 ) -> dict[str, Any]:
     return {
         "name": name,
-        "symbol": f"pygo{extra.pop('index', 0)}_{name}",
+        # as gen/exports.go names it: asciiName keeps ASCII letters, digits and _ only
+        "symbol": f"pygo{extra.pop('index', 0)}_"
+        + "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in name),
         "params": [{"name": n, "type": t} for n, t in params],
         "results": results,
         "error": False,
