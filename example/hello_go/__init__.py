@@ -1,5 +1,17 @@
 """Go functions, called from Python through a cffi extension built by pygo-tools."""
 
-from .wrapper import checksum_files, hello, parse_size, sha256
+try:
+    from .wrapper import checksum_files, hello, parse_size, sha256
+except ImportError:
+    from pathlib import Path as _Path
+
+    _here = _Path(__file__).parent
+    if (_here / "api.py").exists():
+        raise
+    raise ImportError(
+        f"{__name__} is imported from its source folder {_here}, where nothing is built: run "
+        "`pygo-tools develop` in the project to build it in place, or run Python from another folder "
+        "to use the installed package"
+    ) from None
 
 __all__ = ["checksum_files", "hello", "parse_size", "sha256"]

@@ -14,7 +14,7 @@ from packaging.utils import parse_wheel_filename
 
 from ..errors import BuildError, ToolNotFoundError
 from ..util import commands, log
-from ..util.atomic import write_text_atomically
+from ..util.atomic import move_atomically, write_text_atomically
 from ..util.cache import cache_dir, inputs_key
 from ..wheel.contents import retag
 from .base import ExtensionContext, ExtensionSettings, Platform, find_tool, strip_ldflags, tool_path
@@ -114,25 +114,30 @@ def repair(wheel: Path, target: Target, out_dir: Path) -> Path:
     """auditwheel's tag for the wheel's binaries. auditwheel only retags wheels like ours (it
     grafts nothing: Go and the extension link only the C library), and its verdict depends on
     the binaries alone, so it is remembered per set of binaries and reused when they are the
-    same bytes again: a rebuild with no change skips it."""
+    same bytes again: a rebuild with no change skips it. Either way the wheel is then retagged
+    the one way (``wheel tags``), so a first build and a rebuild give the same bytes; only when
+    auditwheel changed a binary (grafted a library the Go code links) is its own wheel kept."""
     key = _binaries_key(wheel, target)
     remembered = _remembered(key)
     if remembered:
         log.detail(f"  auditwheel: binaries unchanged since it said {remembered}")
         return retag(wheel, out_dir, platform=remembered)
     _check_patchelf()
+    repaired_dir = out_dir / "auditwheel"
     commands.run(
-        [sys.executable, "-m", "auditwheel", "repair", "--wheel-dir", str(out_dir), str(wheel)],
+        [sys.executable, "-m", "auditwheel", "repair", "--wheel-dir", str(repaired_dir), str(wheel)],
         env={"PATH": tool_path()},
         hint="auditwheel's message is above; `auditwheel show WHEEL` explains the platform tag",
     )
-    repaired = sorted(out_dir.glob("*.whl"))
+    repaired = sorted(repaired_dir.glob("*.whl"))
     if len(repaired) != 1:
         raise BuildError(f"auditwheel wrote {len(repaired)} wheels for {wheel.name}, expected 1")
     result = raise_to_floor(repaired[0], target.manylinux_floor) if target.manylinux_floor else repaired[0]
-    if _binaries_key(result, target) == key:  # it changed no binary: only the tag
-        _remember(key, result.name[: -len(".whl")].rsplit("-", 1)[1])
-    return result
+    if _binaries_key(result, target) != key:
+        return move_atomically(result, out_dir / result.name)  # it grafted: its wheel is the result
+    verdict = result.name[: -len(".whl")].rsplit("-", 1)[1]
+    _remember(key, verdict)
+    return retag(wheel, out_dir, platform=verdict)
 
 
 def _binaries_key(wheel: Path, target: Target) -> str:

@@ -34,7 +34,7 @@ def reader_in(tmp_path: Path) -> Reader:
 def test_the_tutorial_runs_as_written(tmp_path: Path) -> None:
     reader = reader_in(tmp_path)
     reader.follow((REPO / "docs" / "tutorial.md").read_text())
-    assert reader.commands_run == 7, "every sh block ran"
+    assert reader.commands_run == 8, "every sh block ran"
     assert (reader.home / "greeter" / "greeter" / "go" / "numbers.go").is_file()
     arm64 = list((reader.home / "greeter" / "dist").glob("*manylinux2014_aarch64*.whl"))
     assert len(arm64) == 1, "the cross-compiling step wrote an arm64 wheel"

@@ -169,7 +169,18 @@ def test_pygo_tools_develop_rebuilds_in_place(tmp_path: Path) -> None:
     source.write_text(source.read_text().replace("func Hello(", "func Hello(broken "))
     fourth = subprocess.run(develop, capture_output=True, text=True, env=clean_env())
     assert fourth.returncode != 0 and "pygo-tools: error:" in fourth.stderr
-    assert run_python(python, "-c", call, cwd=tmp_path).stdout.strip() == "Howdy, Ed!", "the last good build stays"
+    # Importing now rebuilds first (the Go code changed) and fails with Go's message...
+    imported = run_python(python, "-c", call, cwd=tmp_path)
+    assert "ImportError: hello_go: rebuilding after a Go change failed" in imported.stderr, imported.stderr
+    # ...while the last good build stays in place (the import hook off, it is what Python loads).
+    without_hook = subprocess.run(
+        [str(python), "-c", call],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**clean_env(), "PYGO_TOOLS_EDITABLE_REBUILD": "1"},
+    )
+    assert without_hook.stdout.strip() == "Howdy, Ed!", "the last good build stays"
 
 
 def test_wheels_are_reproducible_across_directories(tmp_path: Path) -> None:

@@ -276,3 +276,18 @@ def test_rebuilds_reuse_only_what_is_unchanged(tmp_path: Path) -> None:
     pip_install(python, damaged.stdout.strip())
     greeting = run_python(python, "-c", "import hello_go; print(hello_go.hello('Go'))", cwd=tmp_path)
     assert greeting.stdout.strip() == "Ahoy, Go!", greeting.stderr
+
+
+def test_a_first_build_and_a_rebuild_give_the_same_wheel(tmp_path: Path) -> None:
+    """The first build asks auditwheel; a rebuild reuses its remembered verdict. Both retag the
+    wheel setuptools wrote the same way, so the same source gives the same bytes either way."""
+    project = copy_project(PROJECTS / "legacy_018", tmp_path)
+    env = {"SOURCE_DATE_EPOCH": "1700000000", "PYGO_TOOLS_CACHE": str(tmp_path / "fresh-cache")}
+    first = run_build(project, tmp_path / "first", env=env)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert list((tmp_path / "fresh-cache" / "auditwheel").iterdir()), "auditwheel ran and its verdict is kept"
+    second = run_build(project, tmp_path / "second", "-v", env=env)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "auditwheel: binaries unchanged since it said manylinux_2_" in second.stderr
+    (one,), (two,) = (tmp_path / "first").glob("*.whl"), (tmp_path / "second").glob("*.whl")
+    assert one.name == two.name and one.read_bytes() == two.read_bytes()
