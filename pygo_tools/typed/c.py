@@ -144,6 +144,8 @@ def _start(index: int, function: TypedFunction, arguments: list[str], c: _Body, 
     c.body += ["Py_BEGIN_ALLOW_THREADS", f"pygo_h = {function.symbol}({start});", "Py_END_ALLOW_THREADS"]
     abandon = "pygo_aio_abandon(pygo_id); " if aio else ""
     c.body.append(f"if (pygo_err.kind) {{ {abandon}pygo_raise_error(&pygo_err, &pygo_s); goto pygo_done; }}")
+    if function.callbacks:
+        c.body.append("pygo_cb_bind(pygo_cbs, pygo_ncbs, pygo_h);")
     if aio:
         c.body.append(f"pygo_result = pygo_aio_started(pygo_id, pygo_h, pygo_fin{index}, pygo_cbs, pygo_ncbs);")
     else:
@@ -286,7 +288,8 @@ def render_typed_layer(
         entries = []
         for method in obj.methods:
             parts.append("\n" + render_function(index, method, structs))
-            entries += _method_defs(index, method, "_pygo_aio_")
+            closer = f"pygo_close{o}" if method.name == obj.closer else ""
+            entries += _method_defs(index, method, "_pygo_aio_", closer)
             index += 1
         object_tables.append(_object_type(spec, o, obj, entries, index - len(obj.methods)))
     parts += object_tables
@@ -362,13 +365,14 @@ PyMODINIT_FUNC {init_name}(void) {{
     return "".join(parts)
 
 
-def _method_defs(index: int, function: TypedFunction, aio_prefix: str) -> list[str]:
+def _method_defs(index: int, function: TypedFunction, aio_prefix: str, c_function: str = "") -> list[str]:
     """``PyMethodDef`` entries: the function (or method), and its awaitable form under
     ``aio_prefix + name`` (a name no Go export can take)."""
     flags = "METH_NOARGS" if no_args(function) else "METH_VARARGS | METH_KEYWORDS"
     doc = f"{function.signature_text}\n--\n\n{function.doc}"
+    c_function = c_function or f"pygo_f{index}"
     entries = [
-        f"    {{{c_string(function.name)}, (PyCFunction)(void (*)(void))pygo_f{index}, {flags}, {c_string(doc)}}},"
+        f"    {{{c_string(function.name)}, (PyCFunction)(void (*)(void)){c_function}, {flags}, {c_string(doc)}}},"
     ]
     if function.awaitable:
         name = c_string(aio_prefix + function.name)
@@ -387,12 +391,22 @@ def _object_type(spec: TypedModuleSpec, o: int, obj: TypedObject, entries: list[
         exit_function = f"pygo_exit{o}"
         lines.append(
             f"""
-/* {c_string(obj.name)[1:-1]}.__exit__: Go's Close(), then the handle is released either way. */
+/* Go's Close(), called from Python: the end of a with block does not call it again. */
+static PyObject *pygo_close{o}(PyObject *self, PyObject *unused) {{
+    __atomic_store_n(&((pygo_object *)self)->go_closed, 1, __ATOMIC_SEQ_CST);
+    return pygo_f{closer}(self, unused);
+}}
+
+/* {c_string(obj.name)[1:-1]}.__exit__: Go's Close() (unless called already), then the handle is
+   released either way. */
 static PyObject *pygo_exit{o}(PyObject *self, PyObject *args) {{
+    pygo_object *o = (pygo_object *)self;
     PyObject *result = Py_None, *closed;
     (void)args;
-    if (!__atomic_load_n(&((pygo_object *)self)->closed, __ATOMIC_SEQ_CST)) result = pygo_f{closer}(self, NULL);
-    else Py_INCREF(result);
+    if (!__atomic_load_n(&o->closed, __ATOMIC_SEQ_CST) && !__atomic_exchange_n(&o->go_closed, 1, __ATOMIC_SEQ_CST))
+        result = pygo_f{closer}(self, NULL);
+    else
+        Py_INCREF(result);
     closed = pygo_object_close(self, NULL);
     Py_XDECREF(closed);
     return result;

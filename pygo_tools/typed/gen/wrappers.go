@@ -233,7 +233,14 @@ func (g *generator) writeAsync(b *strings.Builder, f function) {
 	b.WriteString(" {\n\tdefer pygoRecover(pygoErr, pygoScratch)\n")
 	b.WriteString(receiverValue(f))
 	fmt.Fprintf(b, "\tpygoS := &%s{}\n", state)
-	args := append([]string{"pygoCtx"}, c.args...)
+	// The arguments are converted (strings and buffers copied) now: the goroutine runs after
+	// this export has returned, when the caller's memory may be gone (an awaitable call returns
+	// at once).
+	args := []string{"pygoCtx"}
+	for i, arg := range c.args {
+		fmt.Fprintf(b, "\tpygoV%d := %s\n", i, arg)
+		args = append(args, fmt.Sprintf("pygoV%d", i))
+	}
 	fmt.Fprintf(b, "\tpygoArgs := func(pygoCtx pygo_context.Context) func() { return func() {\n")
 	if f.Error {
 		targets = append(targets, "pygoS.err")
@@ -476,6 +483,16 @@ func pygo_wait(handle C.uint64_t, ms C.int) C.int {
 //export pygo_cancel
 func pygo_cancel(handle C.uint64_t) {
 	if state := pygoTaskOf(handle, true); state != nil {
+		state.task().cancel()
+	}
+}
+
+// pygo_interrupt cancels the call's context and keeps it: one of its Python callbacks raised, so
+// the call should wind down; its results are collected as usual.
+//
+//export pygo_interrupt
+func pygo_interrupt(handle C.uint64_t) {
+	if state := pygoTaskOf(handle, false); state != nil {
 		state.task().cancel()
 	}
 }

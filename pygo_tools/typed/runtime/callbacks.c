@@ -27,6 +27,8 @@ typedef struct {
     const pygo_fn *owner;
     int arg;
     int failed;              /* it raised: not called again */
+    uint64_t call;           /* the context call that received it (0: none): it raised, so that
+                                call's context is cancelled and the call winds down */
     PyObject *et, *ev, *etb; /* the first exception it raised, until the call raises it */
     /* an awaitable */
     PyObject *loop, *fut;
@@ -177,6 +179,26 @@ PYGO_HELPER void pygo_cb_close(uint64_t id) {
     if (id != 0) pygo_slot_free(id);
 }
 
+/* After a context call started (its handle): a callback that raises cancels the call's context;
+   one that raised already, before this, does it now. */
+PYGO_HELPER void pygo_cb_bind(const uint64_t *ids, int n, uint64_t call) {
+#ifdef PYGO_ASYNC
+    int i, failed = 0;
+    PYGO_SLOTS_LOCK();
+    for (i = 0; i < n; i++) {
+        pygo_slot *slot = pygo_slot_get_locked(ids[i]);
+        if (slot != NULL) {
+            slot->call = call;
+            failed |= slot->failed;
+        }
+    }
+    PYGO_SLOTS_UNLOCK();
+    if (failed) pygo_interrupt(call);
+#else
+    (void)ids, (void)n, (void)call;
+#endif
+}
+
 /* Take the first exception one of the callbacks raised and not yet raised again: 1 if any (it is
    then set), 0 if none. */
 static int pygo_cb_take_exception(const uint64_t *ids, int n) {
@@ -309,6 +331,7 @@ static int pygo_invoke_locked(uint64_t id, const char *args, size_t n, pygo_out 
     if (result == NULL) {
         PyObject *et, *ev, *etb;
         int kept = 0;
+        uint64_t call = 0;
         PyErr_Fetch(&et, &ev, &etb);
         PyErr_NormalizeException(&et, &ev, &etb);
         if (etb != NULL && ev != NULL) PyException_SetTraceback(ev, etb);
@@ -318,12 +341,16 @@ static int pygo_invoke_locked(uint64_t id, const char *args, size_t n, pygo_out 
         s = pygo_slot_get_locked(id); /* the same slot, or NULL if the Go call returned meanwhile */
         if (s != NULL) {
             s->failed = 1;
+            call = s->call;
             if (s->et == NULL) {
                 s->et = et, s->ev = ev, s->etb = etb;
                 kept = 1;
             }
         }
         PYGO_SLOTS_UNLOCK();
+#ifdef PYGO_ASYNC
+        if (call != 0) pygo_interrupt(call);
+#endif
         if (s == NULL) {
             /* No call left to raise it from (a goroutine kept the func): reported as from __del__. */
             PyErr_Restore(et, ev, etb);

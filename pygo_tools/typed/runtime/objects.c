@@ -14,6 +14,7 @@ typedef struct {
     uintptr_t handle; /* a runtime/cgo.Handle to the *T; 0 once deleted */
     int busy;         /* calls using it right now */
     int closed;
+    int go_closed;    /* Go's own Close() was called (the end of a with block calls it once) */
 } pygo_object;
 
 typedef struct {
