@@ -300,8 +300,8 @@ def render_typed_layer(
     shapes = []
     if errors:
         shapes.append(
-            f"if (pygo_make_sentinels(api, {c_string(spec.module)}, pygo_sentinels, pygo_sentinel_objs, {len(errors)}) < 0)"
-            " goto fail;"
+            f"if (pygo_make_sentinels(api, {c_string(spec.module)}, pygo_sentinels, pygo_sentinel_objs, "
+            f"{len(errors)}) < 0) goto fail;"
         )
     if objects:
         shapes.append(f"if (pygo_make_object_types(api, pygo_oinfo, pygo_otypes, {len(objects)}) < 0) goto fail;")
