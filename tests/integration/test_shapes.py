@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from conftest import PROJECTS, clean_env, copy_project, make_venv, pip_install, run_build
+from pygo_tools.steps.toolchain import find_go
+from pygo_tools.typed.generator import generator_binary
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -829,3 +831,70 @@ EXIT_SCRIPTS = {
 def test_interpreter_exit_with_go_still_calling(built: Built, tmp_path: Path, name: str) -> None:
     for _ in range(3):
         assert run(built, tmp_path, EXIT_SCRIPTS[name], check_slots=False).strip() in ("exiting", "started")
+
+
+# ---- what the generator refuses, and how it says so ---------------------------------------
+
+REFUSED = {
+    "a struct used as *T and as a value": (
+        "type Box struct{ N int }\n//pygo:export\nfunc New() *Box { return &Box{} }\n"
+        "//pygo:export\nfunc Size(b Box) int { return b.N }",
+        "type Box is used both as *Box or a method receiver (a Go object: a Python class with methods) and as a "
+        "Box value (a dataclass); use one of the two",
+    ),
+    "an iterator parameter": (
+        '//pygo:export\nfunc Sum(seq iter.Seq[int]) int { return 0 }\nvar _ = iter.Seq[int](nil)\nimport "iter"',
+        "parameter seq: Python cannot pass iter.Seq[int] to Go; take a slice instead",
+    ),
+    "a callback with two results": (
+        "//pygo:export\nfunc Each(fn func(int) (int, string)) {}",
+        "func type func(int) (int, string): a callback may return one value (and an error), not 2",
+    ),
+    "a callback taking a Go object": (
+        "type Box struct{}\n//pygo:export\nfunc Walk(fn func(*Box)) {}",
+        "func type func(*Box): a parameter of type *Box cannot be passed to Python",
+    ),
+    "a func result": (
+        "//pygo:export\nfunc Maker() func(int) int { return nil }",
+        "result 1: a func cannot be returned to Python",
+    ),
+    "an iterator with another result": (
+        'import "iter"\n//pygo:export\nfunc Both() (iter.Seq[int], int) { return nil, 0 }',
+        "result 1: iter.Seq[int] must be the only result (an error may follow it)",
+    ),
+    "a send-only channel": (
+        "//pygo:export\nfunc Sink() chan<- int { return nil }",
+        "type chan<- int: Python cannot receive from a send-only channel",
+    ),
+    "cgo's //export on a method": (
+        "type Box struct{}\n//export Size\nfunc (b *Box) Size() int { return 0 }",
+        "Size: cgo cannot //export a method; mark it //pygo:export instead",
+    ),
+    "a method of a type that is not a struct": (
+        "type Celsius float64\n//pygo:export\nfunc (c Celsius) F() float64 { return 0 }",
+        "only methods of (non-generic) struct types can be exported; Celsius is not one",
+    ),
+    "an object inside a slice": (
+        "type Box struct{}\n//pygo:export\nfunc All() []*Box { return nil }",
+        "slice of *Box is not supported",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSED))
+def test_generator_refuses_with_a_clear_message(tmp_path: Path, case: str) -> None:
+    source, message = REFUSED[case]
+    imports = [line for line in source.splitlines() if line.startswith("import ")]
+    body = "\n".join(line for line in source.splitlines() if not line.startswith("import "))
+    (tmp_path / "go.mod").write_text("module example.com/refused\n\ngo 1.23\n")
+    (tmp_path / "api.go").write_text("package main\n\n" + "\n".join(imports) + "\n\nfunc main() {}\n\n" + body + "\n")
+    go = find_go()
+    generator = generator_binary(go.path, go.version, "")
+    result = subprocess.run(
+        [str(generator), "-dir", str(tmp_path), "-out", str(tmp_path / "out.go"), "-json", str(tmp_path / "out.json")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert message in result.stderr, result.stderr
+    assert not (tmp_path / "out.go").exists(), "nothing half-written"

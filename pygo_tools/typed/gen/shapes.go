@@ -204,7 +204,7 @@ func isIter(e ast.Expr, name string) bool {
 func checkShapes(f *function) error {
 	for _, prm := range f.Params {
 		if prm.Type.Kind == "iter" {
-			return fmt.Errorf("parameter %s: Python cannot pass a %s to Go; take a slice instead", prm.Name, prm.Type.Go)
+			return fmt.Errorf("parameter %s: Python cannot pass %s to Go; take a slice instead", prm.Name, prm.Type.Go)
 		}
 	}
 	for i, r := range f.Results {
@@ -213,7 +213,7 @@ func checkShapes(f *function) error {
 			return fmt.Errorf("result %d: a func cannot be returned to Python", i+1)
 		case "iter":
 			if len(f.Results) > 1 {
-				return fmt.Errorf("result %d: a %s must be the only result (an error may follow it)", i+1, r.Go)
+				return fmt.Errorf("result %d: %s must be the only result (an error may follow it)", i+1, r.Go)
 			}
 		}
 	}
