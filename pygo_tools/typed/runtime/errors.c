@@ -14,7 +14,6 @@ typedef struct {
 } pygo_sentinel;
 
 /* Set once by pygo_make_sentinels at import, read-only afterwards. */
-static const pygo_sentinel *pygo_sentinel_table;
 static PyObject **pygo_sentinel_classes;
 static int pygo_sentinel_count;
 
@@ -23,7 +22,6 @@ static int pygo_sentinel_count;
 PYGO_HELPER int pygo_make_sentinels(PyObject *api, const char *typed_module, const pygo_sentinel *table,
                                     PyObject **classes, int count) {
     int made = 0, pass, i;
-    pygo_sentinel_table = table;
     pygo_sentinel_classes = classes;
     pygo_sentinel_count = count;
     for (pass = 0; pass <= count && made < count; pass++) {
