@@ -34,15 +34,21 @@ static void pygo_object_delete(pygo_object *o) {
     if (h != 0) pygo_handle_delete(h);
 }
 
-/* 0, or -1 with ValueError: the object was closed. */
-PYGO_HELPER int pygo_enter(pygo_object *o, const char *what) {
-    if (!__atomic_load_n(&o->closed, __ATOMIC_SEQ_CST)) {
-        __atomic_add_fetch(&o->busy, 1, __ATOMIC_SEQ_CST);
-        if (!__atomic_load_n(&o->closed, __ATOMIC_SEQ_CST)) return 0;
-        /* closed meanwhile: this call never started */
-        if (__atomic_sub_fetch(&o->busy, 1, __ATOMIC_SEQ_CST) == 0) pygo_object_delete(o);
-    }
-    PyErr_Format(PyExc_ValueError, "%s: the Go object was closed (close() or the end of a with block)", what);
+/* 0, or -1 (no exception set yet): the object was closed. */
+static int pygo_enter(pygo_object *o) {
+    __atomic_add_fetch(&o->busy, 1, __ATOMIC_SEQ_CST);
+    if (!__atomic_load_n(&o->closed, __ATOMIC_SEQ_CST)) return 0;
+    /* closed: this call never starts */
+    if (__atomic_sub_fetch(&o->busy, 1, __ATOMIC_SEQ_CST) == 0) pygo_object_delete(o);
+    return -1;
+}
+
+static int pygo_closed_error(const pygo_fn *fn, int i) {
+    if (i < 0)
+        PyErr_Format(PyExc_ValueError, "%s(): the Go object was closed (close() or the end of a with block)", fn->name);
+    else
+        PyErr_Format(PyExc_ValueError, "%s() argument '%s': the Go object was closed (close() or the end of a with block)",
+                     fn->name, fn->params[i]);
     return -1;
 }
 
@@ -58,9 +64,7 @@ PYGO_HELPER uintptr_t pygo_handle_of(pygo_object *o) {
 
 /* A method call's self. */
 PYGO_HELPER int pygo_enter_self(PyObject *self, const pygo_fn *fn, pygo_object **held) {
-    char what[300];
-    PyOS_snprintf(what, sizeof(what), "%s()", fn->name);
-    if (pygo_enter((pygo_object *)self, what) < 0) return -1;
+    if (pygo_enter((pygo_object *)self) < 0) return pygo_closed_error(fn, -1);
     *held = (pygo_object *)self;
     return 0;
 }
@@ -74,8 +78,7 @@ PYGO_HELPER int pygo_arg_object(PyObject *v, const pygo_fn *fn, int i, int type,
         PyOS_snprintf(what, sizeof(what), "%s or None", pygo_object_info[type].name);
         return pygo_wrong_type(fn, i, what, v);
     }
-    PyOS_snprintf(what, sizeof(what), "%s() argument '%s'", fn->name, fn->params[i]);
-    if (pygo_enter((pygo_object *)v, what) < 0) return -1;
+    if (pygo_enter((pygo_object *)v) < 0) return pygo_closed_error(fn, i);
     *out = (pygo_object *)v;
     return 0;
 }
