@@ -62,7 +62,8 @@ def write_typed_module(config: Config, exports: ExportsDescription, root: Path) 
     described = f"{len(api.functions)} typed functions" + (f", {len(api.structs)} dataclasses" if api.structs else "")
     if api.objects:
         methods = sum(len(o.methods) for o in api.objects)
-        described += f", {len(api.objects)} classes with {methods} methods"
+        classes = f"{len(api.objects)} class" + ("es" if len(api.objects) != 1 else "")
+        described += f", {classes} with {methods} method" + ("s" if methods != 1 else "")
     if api.errors:
         described += f", {len(api.errors)} error classes"
     log.info(f"wrote {config.wrapper}: {described}")

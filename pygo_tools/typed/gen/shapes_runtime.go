@@ -120,7 +120,9 @@ func (g *generator) writeShapes(b *strings.Builder, d *description, async bool) 
 		g.imports[`pygo_cgo "runtime/cgo"`] = true
 		b.WriteString(objectRuntime)
 	}
-	if async || len(g.callbacks) > 0 {
+	// The C side registers its hooks whenever it has callbacks, awaitables or iterators (whose
+	// seqs may take callbacks): c.py's render_typed_layer decides the same way.
+	if async || len(g.callbacks) > 0 || g.iterators {
 		g.imports[`pygo_atomic "sync/atomic"`] = true
 		b.WriteString(hookRuntime)
 		b.WriteString(g.callbackCode.String())
