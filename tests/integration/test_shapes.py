@@ -148,7 +148,9 @@ def test_objects_methods_and_pointer_parameters(built: Built, tmp_path: Path) ->
         print(api.Same(c, c), api.Same(c, m), api.Same(None, None))
         print(api.Nothing(), api.NewGoError(7).Code(), type(api.NewGoError(1)).__name__)
         print(c.close_())
-        for bad in ("api.Describe('a')", "api.Counter()", "api.Describe(api.NewGoError(1))", "c.Add()"):
+        import copy, pickle
+        for bad in ("api.Describe('a')", "api.Counter()", "api.Describe(api.NewGoError(1))", "c.Add()",
+                    "pickle.dumps(c)", "copy.copy(c)"):
             try:
                 eval(bad)
             except TypeError as e:
@@ -167,6 +169,8 @@ def test_objects_methods_and_pointer_parameters(built: Built, tmp_path: Path) ->
         "Counter objects come from Go (NewCounter(), Merge(), Open(), Nothing()), not from Counter()",
         "Describe() argument 'c': expected Counter or None, got GoError_",
         "Counter.Add() missing required argument 'delta' (position 1)",
+        "cannot pickle 'shapes.api.Counter' object",
+        "cannot pickle 'shapes.api.Counter' object",
     ]
 
 
