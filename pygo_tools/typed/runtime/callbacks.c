@@ -350,6 +350,8 @@ static int pygo_invoke_locked(uint64_t id, const char *args, size_t n, pygo_out 
         PYGO_SLOTS_UNLOCK();
 #ifdef PYGO_ASYNC
         if (call != 0) pygo_interrupt(call);
+#else
+        (void)call;
 #endif
         if (s == NULL) {
             /* No call left to raise it from (a goroutine kept the func): reported as from __del__. */
