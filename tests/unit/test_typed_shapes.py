@@ -155,9 +155,8 @@ def fake_header(api: TypedApi) -> str:
         if len(out) > 1:
             lines.append(f"struct {function.symbol}_return {{ {' '.join(f'{t} r{i};' for i, t in enumerate(out))} }};")
         if function.awaitable:
-            lines.append(
-                f"uint64_t {function.symbol}({', '.join([*params, 'int64_t', 'uint64_t'])}, pygo_error *, pygo_scratch *);"
-            )
+            start = ", ".join([*params, "int64_t", "uint64_t", "pygo_error *", "pygo_scratch *"])
+            lines.append(f"uint64_t {function.symbol}({start});")
             lines.append(f"{ret} {function.symbol}_finish(uint64_t, pygo_error *, pygo_scratch *);")
         else:
             timeout = ["int64_t"] if function.context else []
