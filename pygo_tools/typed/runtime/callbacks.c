@@ -112,7 +112,7 @@ static pygo_slot *pygo_slot_get_locked(uint64_t id) {
     return s->used && s->gen == (uint32_t)(id >> 32) ? s : NULL;
 }
 
-static pygo_slot *pygo_slot_get(uint64_t id) {
+PYGO_HELPER pygo_slot *pygo_slot_get(uint64_t id) {
     pygo_slot *s;
     PYGO_SLOTS_LOCK();
     s = pygo_slot_get_locked(id);

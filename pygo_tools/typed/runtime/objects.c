@@ -140,7 +140,7 @@ static PyObject *pygo_object_enter(PyObject *self, PyObject *unused) {
     return self;
 }
 
-static PyObject *pygo_object_exit(PyObject *self, PyObject *args) {
+PYGO_HELPER PyObject *pygo_object_exit(PyObject *self, PyObject *args) {
     (void)args;
     return pygo_object_close(self, NULL);
 }
