@@ -414,18 +414,23 @@ static int pygo_tramp_notify(uint64_t token) {
 /* atexit: from now on Go's calls into Python fail (PYGO_CB_EXITING) without touching Python;
    wait (without the GIL, at most 2 s) for trampolines already past the check. */
 static PyObject *pygo_atexit(PyObject *self, PyObject *unused) {
+    PyObject *time_module, *sleep = NULL;
     int i;
-    PyThread_type_lock clock = PyThread_allocate_lock(); /* held: a portable 1 ms sleep */
     (void)self, (void)unused;
     __atomic_store_n(&pygo_exiting, 1, __ATOMIC_SEQ_CST);
-    if (clock == NULL) Py_RETURN_NONE;
-    PyThread_acquire_lock(clock, WAIT_LOCK);
-    Py_BEGIN_ALLOW_THREADS
-    for (i = 0; i < 2000 && __atomic_load_n(&pygo_inflight, __ATOMIC_SEQ_CST) > 0; i++)
-        (void)PyThread_acquire_lock_timed(clock, 1000, 0);
-    Py_END_ALLOW_THREADS
-    PyThread_release_lock(clock);
-    PyThread_free_lock(clock);
+    if (__atomic_load_n(&pygo_inflight, __ATOMIC_SEQ_CST) == 0) Py_RETURN_NONE;
+    /* time.sleep releases the GIL, which those trampolines may be waiting for (PyThread's timed
+       lock would do without Python, but python3.dll exports it only from 3.10) */
+    time_module = PyImport_ImportModule("time");
+    if (time_module != NULL) sleep = PyObject_GetAttrString(time_module, "sleep");
+    for (i = 0; sleep != NULL && i < 2000 && __atomic_load_n(&pygo_inflight, __ATOMIC_SEQ_CST) > 0; i++) {
+        PyObject *r = PyObject_CallFunction(sleep, "d", 0.001);
+        if (r == NULL) break;
+        Py_DECREF(r);
+    }
+    PyErr_Clear();
+    Py_XDECREF(sleep);
+    Py_XDECREF(time_module);
     Py_RETURN_NONE;
 }
 static PyMethodDef pygo_atexit_def = {"_pygo_atexit", pygo_atexit, METH_NOARGS, NULL};

@@ -25,14 +25,44 @@ typedef struct {
     int chan;                /* a channel: a pull may time out empty (room for Ctrl-C) */
     pygo_reader rd;          /* the batch */
     char *batch;             /* the batch's memory when Go had to malloc it */
-    PyThread_type_lock lock; /* one refill or stop at a time */
-    unsigned long owner;     /* the thread holding the lock */
+    PyObject *lock;          /* a _thread lock: one refill or stop at a time */
+    uintptr_t owner;         /* the thread holding it (pygo_thread_id) */
     uint64_t *cbs;           /* callbacks of the call: they live as long as the iterator */
     int ncbs;
     char space[16384];
 } pygo_iterobj;
 
 static PyTypeObject *pygo_iterator_type;
+static PyObject *pygo_allocate_lock, *pygo_acquire_name, *pygo_release_name; /* set once at import */
+
+/* A lock of Python's _thread module, used through its methods: python3.dll exports PyThread's
+   locks only from 3.10, and a refill (one per batch) can afford a method call. */
+#if defined(_MSC_VER)
+static __declspec(thread) char pygo_thread_mark;
+#else
+static __thread char pygo_thread_mark;
+#endif
+#define pygo_thread_id() ((uintptr_t)&pygo_thread_mark)
+
+/* 1: acquired; 0: held by someone (blocking == 0); -1: an exception. */
+static int pygo_lock_acquire(PyObject *lock, int blocking) {
+    PyObject *r = PyObject_CallMethodObjArgs(lock, pygo_acquire_name, blocking ? Py_True : Py_False, NULL);
+    int got;
+    if (r == NULL) return -1;
+    got = PyObject_IsTrue(r);
+    Py_DECREF(r);
+    return got;
+}
+
+/* Release; the exception being raised, if any, stays set. */
+static void pygo_lock_release(PyObject *lock) {
+    PyObject *et, *ev, *etb, *r;
+    PyErr_Fetch(&et, &ev, &etb);
+    r = PyObject_CallMethodObjArgs(lock, pygo_release_name, NULL);
+    if (r == NULL) PyErr_WriteUnraisable(lock);
+    Py_XDECREF(r);
+    PyErr_Restore(et, ev, etb);
+}
 
 static void pygo_iter_drop_batch(pygo_iterobj *it) {
     free(it->batch);
@@ -73,7 +103,7 @@ PYGO_HELPER PyObject *pygo_iter_wrap(uintptr_t handle, const char *desc, int ari
     it->chan = chan;
     it->want = 1;
     it->max = PYGO_BATCH;
-    it->lock = PyThread_allocate_lock();
+    it->lock = PyObject_CallObject(pygo_allocate_lock, NULL);
     for (i = 0; i < ncbs; i++) live += cbs[i] != 0;
     if (live) {
         it->cbs = malloc(sizeof(uint64_t) * (size_t)live);
@@ -87,32 +117,32 @@ PYGO_HELPER PyObject *pygo_iter_wrap(uintptr_t handle, const char *desc, int ari
     }
     if (it->lock == NULL || (live && it->cbs == NULL)) {
         Py_DECREF(it);
-        return PyErr_NoMemory();
+        return PyErr_Occurred() ? NULL : PyErr_NoMemory();
     }
     return (PyObject *)it;
 }
 
 /* Take the iterator's lock (waiting without the GIL); -1: this thread is inside a refill. */
 static int pygo_iter_lock(pygo_iterobj *it) {
-    unsigned long me = PyThread_get_thread_ident();
-    if (!PyThread_acquire_lock(it->lock, NOWAIT_LOCK)) {
+    uintptr_t me = pygo_thread_id();
+    int got = pygo_lock_acquire(it->lock, 0);
+    if (got < 0) return -1;
+    if (!got) {
         if (__atomic_load_n(&it->owner, __ATOMIC_SEQ_CST) == me || pygo_cb_depth > 0) {
             /* this thread is in the refill, or in a callback Go makes, maybe for this very
                refill: waiting would deadlock. As a Python generator does: */
             PyErr_SetString(PyExc_ValueError, "Go iterator already executing");
             return -1;
         }
-        Py_BEGIN_ALLOW_THREADS
-        PyThread_acquire_lock(it->lock, WAIT_LOCK);
-        Py_END_ALLOW_THREADS
+        if (pygo_lock_acquire(it->lock, 1) < 0) return -1; /* releases the GIL while it waits */
     }
     __atomic_store_n(&it->owner, me, __ATOMIC_SEQ_CST);
     return 0;
 }
 
 static void pygo_iter_unlock(pygo_iterobj *it) {
-    __atomic_store_n(&it->owner, 0UL, __ATOMIC_SEQ_CST);
-    PyThread_release_lock(it->lock);
+    __atomic_store_n(&it->owner, (uintptr_t)0, __ATOMIC_SEQ_CST);
+    pygo_lock_release(it->lock);
 }
 
 static void pygo_iter_stop_locked(pygo_iterobj *it) {
@@ -208,15 +238,19 @@ static PyObject *pygo_iter_next_py(PyObject *self) {
 static PyObject *pygo_iter_close(PyObject *self, PyObject *unused) {
     pygo_iterobj *it = (pygo_iterobj *)self;
     (void)unused;
-    if (it->handle != 0 && !PyThread_acquire_lock(it->lock, NOWAIT_LOCK)) {
-        /* a pull is running (waiting for a channel, maybe): cancel what can be, so that it
-           returns, then wait for it */
-        uintptr_t h = it->handle;
-        Py_BEGIN_ALLOW_THREADS
-        pygo_iter_cancel(h);
-        Py_END_ALLOW_THREADS
-    } else if (it->handle != 0) {
-        PyThread_release_lock(it->lock);
+    if (it->handle != 0) {
+        int got = pygo_lock_acquire(it->lock, 0);
+        if (got < 0) return NULL;
+        if (!got) {
+            /* a pull is running (waiting for a channel, maybe): cancel what can be, so that it
+               returns, then wait for it */
+            uintptr_t h = it->handle;
+            Py_BEGIN_ALLOW_THREADS
+            pygo_iter_cancel(h);
+            Py_END_ALLOW_THREADS
+        } else {
+            pygo_lock_release(it->lock);
+        }
     }
     if (pygo_iter_lock(it) < 0) return NULL;
     pygo_iter_stop_locked(it);
@@ -257,7 +291,7 @@ static void pygo_iter_dealloc(PyObject *self) {
     freefunc tp_free = (freefunc)PyType_GetSlot(type, Py_tp_free);
     pygo_iter_stop_locked(it); /* nobody else holds a reference, so nobody holds the lock */
     pygo_iter_drop_batch(it);
-    if (it->lock != NULL) PyThread_free_lock(it->lock);
+    Py_XDECREF(it->lock);
     tp_free(self);
     Py_DECREF(type);
 }
@@ -289,6 +323,13 @@ static PyType_Slot pygo_iterator_slots[] = {
 /* At import: the GoIterator class (name: "<typed module>.GoIterator", a static string). */
 PYGO_HELPER int pygo_iterators_init(PyObject *api, const char *name) {
     static PyType_Spec spec = {NULL, sizeof(pygo_iterobj), 0, Py_TPFLAGS_DEFAULT, pygo_iterator_slots};
+    PyObject *thread = PyImport_ImportModule("_thread");
+    if (thread == NULL) return -1;
+    pygo_allocate_lock = PyObject_GetAttrString(thread, "allocate_lock");
+    Py_DECREF(thread);
+    pygo_acquire_name = PyUnicode_InternFromString("acquire");
+    pygo_release_name = PyUnicode_InternFromString("release");
+    if (pygo_allocate_lock == NULL || pygo_acquire_name == NULL || pygo_release_name == NULL) return -1;
     spec.name = name;
     pygo_iterator_type = (PyTypeObject *)PyType_FromSpec(&spec);
     if (pygo_iterator_type == NULL) return -1;
