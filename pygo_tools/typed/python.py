@@ -461,6 +461,7 @@ def _pygo_awaitable(start, name, doc):
     call.__name__ = name.rsplit(".", 1)[-1]
     call.__qualname__ = "aio." + name
     call.__doc__ = doc
+    call.__wrapped__ = start  # inspect.signature reads the C function's
     return call
 
 """

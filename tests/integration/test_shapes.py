@@ -673,6 +673,8 @@ def test_awaitables_results_errors_and_timeouts(built: Built, tmp_path: Path) ->
             except ZeroDivisionError as e:
                 print(repr(e))
             print(api.aio.Sleep.__qualname__, api.aio.Counter.WaitFor.__qualname__)
+            import inspect
+            print(inspect.signature(api.aio.Sleep), inspect.signature(api.aio.Counter.WaitFor))
         asyncio.run(main())
         try:
             api._pygo_api["_aio:Sleep"](1)
@@ -693,6 +695,7 @@ def test_awaitables_results_errors_and_timeouts(built: Built, tmp_path: Path) ->
         "5",
         "ZeroDivisionError('division by zero')",
         "aio.Sleep aio.Counter.WaitFor",
+        "(ms, *, timeout=None) (self, /, n, *, timeout=None)",
         "no running event loop",
         "ZeroDivisionError('division by zero')",
     ]
