@@ -341,8 +341,8 @@ class StructKind(_Packed):
 
 class ObjectKind(Kind):
     """``*T``, T a struct type of the package: a Python object of a generated class (``objects.c``)
-    holding a ``runtime/cgo.Handle``; ``None`` is nil. ``structs["*T"]`` is T's index in the
-    object table."""
+    holding a handle into a table of the Go side (like ``runtime/cgo.Handle``); ``None`` is nil.
+    ``structs["*T"]`` is T's index in the object table."""
 
     name = "object"
     c_codec = "pygo_arg_object (enter: the handle stays valid during the call), pygo_wrap_object"

@@ -85,7 +85,7 @@ func init() {
 		"list":   packed,
 		"map":    packed,
 		"struct": packed,
-		// *T, T a struct type of the package: a runtime/cgo.Handle both ways (0 is nil).
+		// *T, T a struct type of the package: a handle (pygoNew, pygoObj) both ways (0 is nil).
 		"object": {
 			param: func(g *generator, t *typeDesc, name string, _ bool) (string, string) {
 				return name + " C.uintptr_t", fmt.Sprintf("pygoObj[%s](%s)", t.Name, name)

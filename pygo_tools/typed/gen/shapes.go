@@ -13,7 +13,7 @@ import (
 )
 
 // objectDesc is a struct type that crosses as *T: a Python class whose methods are T's methods
-// marked //pygo:export; the Python object holds a runtime/cgo.Handle to the Go value.
+// marked //pygo:export; the Python object holds a handle to the Go value (objectRuntime).
 type objectDesc struct {
 	Name string `json:"name"`
 	Doc  string `json:"doc"`

@@ -117,7 +117,7 @@ func (g *generator) writeShapes(b *strings.Builder, d *description, async bool) 
 	}
 	fmt.Fprintf(b, errorRuntime, list.String())
 	if len(d.Objects) > 0 {
-		g.imports[`pygo_cgo "runtime/cgo"`] = true
+		g.imports[`pygo_atomic "sync/atomic"`] = true
 		b.WriteString(objectRuntime)
 	}
 	// The C side registers its hooks whenever it has callbacks, awaitables or iterators (whose
@@ -213,28 +213,67 @@ func pygo_sentinel_parent(i C.int) C.int {
 `
 
 const objectRuntime = `
+// The Go values Python objects hold. Not runtime/cgo.Handle: its lookup (a sync.Map) is most of
+// what a method call costs beyond a function call. Here a lookup is two atomic loads: chunks of
+// slots that never move, the list of chunks replaced (never changed) when it grows. The C side
+// keeps a handle valid while a call uses it and deletes it once.
+type pygoChunk [1024]pygo_atomic.Pointer[any]
+
+var (
+	pygoObjectsMu pygo_sync.Mutex
+	pygoChunks    pygo_atomic.Pointer[[]*pygoChunk]
+	pygoFree      []uint64
+	pygoUsed      uint64
+)
+
 // pygoNew gives C a handle to p (0 for nil); the Python object that holds it deletes it.
 func pygoNew[pygoT any](p *pygoT) C.uintptr_t {
 	if p == nil {
 		return 0
 	}
-	return C.uintptr_t(pygo_cgo.NewHandle(p))
+	var v any = p
+	pygoObjectsMu.Lock()
+	var i uint64
+	if n := len(pygoFree); n > 0 {
+		i, pygoFree = pygoFree[n-1], pygoFree[:n-1]
+	} else {
+		i = pygoUsed
+		pygoUsed++
+		chunks := pygoChunks.Load()
+		if chunks == nil || int(i>>10) >= len(*chunks) {
+			var grown []*pygoChunk
+			if chunks != nil {
+				grown = append(grown, *chunks...)
+			}
+			grown = append(grown, new(pygoChunk))
+			pygoChunks.Store(&grown)
+		}
+	}
+	pygoObjectsMu.Unlock()
+	(*pygoChunks.Load())[i>>10][i&1023].Store(&v)
+	return C.uintptr_t(i + 1)
 }
 
-// pygoObj is the *T behind a handle (nil for 0). The C side keeps a handle valid while a call
-// uses it and checks the object's type, so a wrong or deleted one (a panic here) cannot come.
+// pygoObj is the *T behind a handle (nil for 0). A deleted handle or one of another type (which
+// the C side's checks rule out) panics, and the export's recover makes that a GoPanic.
 func pygoObj[pygoT any](h C.uintptr_t) *pygoT {
 	if h == 0 {
 		return nil
 	}
-	return pygo_cgo.Handle(h).Value().(*pygoT)
+	i := uint64(h) - 1
+	return (*(*pygoChunks.Load())[i>>10][i&1023].Load()).(*pygoT)
 }
 
 //export pygo_handle_delete
 func pygo_handle_delete(h C.uintptr_t) {
-	if h != 0 {
-		pygo_cgo.Handle(h).Delete()
+	if h == 0 {
+		return
 	}
+	i := uint64(h) - 1
+	(*pygoChunks.Load())[i>>10][i&1023].Store(nil)
+	pygoObjectsMu.Lock()
+	pygoFree = append(pygoFree, i)
+	pygoObjectsMu.Unlock()
 }
 `
 

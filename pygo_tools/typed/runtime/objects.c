@@ -1,5 +1,5 @@
 /* pygo-tools: Go objects. A function returning *T gives Python an object of T's class (one
- * PyType_FromSpec type per Go struct type) holding a runtime/cgo.Handle; T's methods marked
+ * PyType_FromSpec type per Go struct type) holding a handle to the Go value; T's methods marked
  * //pygo:export are its methods.
  *
  * A handle is deleted once: by close() (or __exit__) when no call is using it, else by the last
@@ -11,7 +11,7 @@
 
 typedef struct {
     PyObject_HEAD
-    uintptr_t handle; /* a runtime/cgo.Handle to the *T; 0 once deleted */
+    uintptr_t handle; /* the *T in the Go side's table (pygoNew); 0 once deleted */
     int busy;         /* calls using it right now */
     int closed;
     int go_closed;    /* Go's own Close() was called (the end of a with block calls it once) */
