@@ -497,7 +497,7 @@ def test_iterators_yield_values_lazily(built: Built, tmp_path: Path) -> None:
         start = time.perf_counter()
         print(len(list(api.Ticks(-1, 10, timeout=0.2))) in range(5, 25), time.perf_counter() - start < 1.5)
         it = api.Count(-1)  # endless
-        print([next(it) for _ in range(3)], type(it).__name__)
+        print([next(it) for _ in range(3)], type(it).__name__, api.GoIterator[int])
         """,
     )
     assert out.splitlines() == [
@@ -508,7 +508,7 @@ def test_iterators_yield_values_lazily(built: Built, tmp_path: Path) -> None:
         "[1, 2] ['a\\n', 'b\\n']",
         "GoError no text",
         "True True",
-        "[0, 1, 2] GoIterator",
+        "[0, 1, 2] GoIterator shapes.api.GoIterator[int]",
     ]
 
 

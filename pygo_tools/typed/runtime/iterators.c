@@ -302,7 +302,13 @@ static PyObject *pygo_iter_refuse_new(PyTypeObject *type, PyObject *args, PyObje
     return NULL;
 }
 
+/* GoIterator[int] at run time too (annotations evaluated at run time, typing.get_type_hints). */
+static PyObject *pygo_iter_class_getitem(PyObject *cls, PyObject *item) {
+    return Py_GenericAlias(cls, item);
+}
+
 static PyMethodDef pygo_iterator_methods[] = {
+    {"__class_getitem__", pygo_iter_class_getitem, METH_O | METH_CLASS, NULL},
     {"close", pygo_iter_close, METH_NOARGS,
      "close($self)\n--\n\nStop the Go side now (also done when exhausted or collected)."},
     {"batch", pygo_iter_batch, METH_O,
