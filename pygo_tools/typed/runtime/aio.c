@@ -7,6 +7,9 @@
  * call_soon_threadsafe; _finish collects the results into the future on the loop's thread. A
  * cancelled future cancels the Go context; a closed loop (call_soon_threadsafe's RuntimeError)
  * or an exiting interpreter makes Go drop the results.
+ *
+ * Free-threaded builds (no GIL): a slot's state, task and future are read and changed here with
+ * the GIL held; without it they need the slot lock (callbacks.c) around each use.
  */
 
 static PyObject *pygo_get_running_loop; /* asyncio.get_running_loop, looked up once */

@@ -10,6 +10,10 @@
  * next() (from inside the refill: a callback the seq calls) raises ValueError as a generator
  * does. Closing, exhausting or dropping the iterator stops the Go side (the seq's yield returns
  * false, a channel's context is cancelled) and waits for it, without the GIL.
+ *
+ * Free-threaded builds (no GIL): handing out an item of the batch in hand (taken, rd) relies on
+ * the GIL to be atomic; without it, next() must take the iterator's lock (or a critical section)
+ * for that too. Refills, close and dealloc are already serialized by the lock.
  */
 
 #define PYGO_BATCH 4096
