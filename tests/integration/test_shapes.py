@@ -78,7 +78,7 @@ def run(built: Built, tmp_path: Path, code: str, check_slots: bool = True) -> st
 
 def test_build_reports_classes_and_renames(built: Built) -> None:
     log = built[2]
-    assert "3 classes with 10 methods, 3 error classes" in log
+    assert "3 classes with 11 methods, 3 error classes" in log
     assert "typed module: Counter.close is Counter.close_ in Python" in log
     assert "typed module: type GoError is GoError_ in Python" in log
 
@@ -490,6 +490,9 @@ def test_iterators_yield_values_lazily(built: Built, tmp_path: Path) -> None:
         print(list(api.Count(1000).batch(1)) == list(range(1000)))
         c = api.NewCounter("h"); c.Add(1); c.Add(2)
         print(list(c.History()), list(api.Lines("a\\nb\\n")))
+        baseline = settle(10**9, 0)
+        watched = list(c.Watch(10, timeout=0.1))
+        print(watched[0], 3 <= len(watched) <= 11, settle(baseline) <= baseline)
         try:
             api.Lines("")
         except api.GoError as e:
@@ -506,6 +509,7 @@ def test_iterators_yield_values_lazily(built: Built, tmp_path: Path) -> None:
         "[0, 1, 2, 3, 4] True",
         "True",
         "[1, 2] ['a\\n', 'b\\n']",
+        "3 True True",
         "GoError no text",
         "True True",
         "[0, 1, 2] GoIterator shapes.api.GoIterator[int]",

@@ -168,6 +168,30 @@ func (c *Counter) Each(fn func(int64) error) error {
 	return nil
 }
 
+// Watch sends the value every ms milliseconds until ctx ends (a method taking a context and
+// returning a channel: the iterator owns the context).
+//
+//pygo:export
+func (c *Counter) Watch(ctx context.Context, ms int) <-chan int64 {
+	ch := make(chan int64)
+	go func() {
+		defer close(ch)
+		for {
+			select {
+			case ch <- c.n.Load():
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case <-time.After(time.Duration(ms) * time.Millisecond):
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return ch
+}
+
 // close is a method named like the Python object's own close(): Python renames it.
 //
 //pygo:export
