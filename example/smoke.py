@@ -41,6 +41,31 @@ with tempfile.TemporaryDirectory() as folder:
     except OSError as error:
         print(f"OSError: {error}")
 print(f"checksum_files of {len(paths)} files matches hashlib")
+chunks = [os.urandom(n) for n in (0, 1, 1000, 70000)]
+assert hello_go.sha256_stream(chunks) == hashlib.sha256(b"".join(chunks)).hexdigest()
+with api.NewHasher() as hasher:
+    assert hasher.Write(b"abc") == 3
+try:
+    hasher.HexDigest()
+    raise AssertionError("expected ValueError: the with block released the Go object")
+except ValueError:
+    pass
+print("sha256_stream (a Go object with methods) matches hashlib")
+
+with tempfile.TemporaryDirectory() as folder:
+    text = os.path.join(folder, "lines.txt")
+    with open(text, "w") as handle:
+        handle.write("".join(f"line {i}\n" for i in range(10_000)))
+    assert list(hello_go.lines(text))[::5000] == ["line 0", "line 5000"]
+    for line in hello_go.lines(text):
+        if line == "line 2":
+            break  # Go stops reading, and closes the file
+    try:
+        hello_go.lines(os.path.join(folder, "missing.txt"))
+        raise AssertionError("expected OSError")
+    except OSError as error:
+        print(f"OSError: {error}")
+print("lines (a Go iter.Seq) of 10,000 lines, and a loop that stops early")
 assert hello_go.parse_size("4k") == 4096
 try:
     api.ParseSize("lots")

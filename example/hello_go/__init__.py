@@ -1,7 +1,7 @@
 """Go functions, called from Python through a cffi extension built by pygo-tools."""
 
 try:
-    from .wrapper import checksum_files, hello, parse_size, sha256
+    from .wrapper import checksum_files, hello, lines, parse_size, sha256, sha256_stream
 except ImportError:
     from pathlib import Path as _Path
 
@@ -14,4 +14,4 @@ except ImportError:
         "to use the installed package"
     ) from None
 
-__all__ = ["checksum_files", "hello", "parse_size", "sha256"]
+__all__ = ["checksum_files", "hello", "lines", "parse_size", "sha256", "sha256_stream"]

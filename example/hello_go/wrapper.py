@@ -8,7 +8,7 @@ This module adds what is Python's business: defaults, path objects, and Python's
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Union
 
 from . import api
@@ -43,5 +43,25 @@ def checksum_files(paths: Iterable[str | os.PathLike[str]]) -> dict[str, str]:
     """
     try:
         return api.ChecksumFiles([os.fspath(p) for p in paths])
+    except api.GoError as error:
+        raise OSError(str(error)) from None
+
+
+def sha256_stream(chunks: Iterable[Buffer]) -> str:
+    """SHA-256 of data that arrives in pieces: a Go object (``api.Hasher``) keeps the state
+    between calls, and the ``with`` block releases it at once."""
+    with api.NewHasher() as hasher:
+        for chunk in chunks:
+            hasher.Write(chunk)
+        return hasher.HexDigest()
+
+
+def lines(path: str | os.PathLike[str]) -> Iterator[str]:
+    """The lines of a text file, read by Go as the loop asks for them (a Go ``iter.Seq``).
+
+    Raises ``OSError`` if the file cannot be opened.
+    """
+    try:
+        return api.Lines(os.fspath(path))
     except api.GoError as error:
         raise OSError(str(error)) from None

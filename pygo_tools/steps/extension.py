@@ -22,7 +22,7 @@ from ..errors import BuildError, ConfigError
 from ..platforms import ExtensionContext, ExtensionSettings, Target
 from ..platforms.zig import ZigCompiler
 from ..typed.c import init_rename, render_typed_layer
-from ..typed.python import TypedFunction, TypedModuleSpec, TypedStruct, typed_api
+from ..typed.python import TypedApi, TypedModuleSpec, typed_api
 from ..util.atomic import write_text_atomically
 from ..util.cache import file_digest, inputs_key, tool_identity
 from ..util.version import __version__
@@ -42,8 +42,8 @@ def typed_module_spec(config: Config) -> TypedModuleSpec:
     return TypedModuleSpec(config.package, config.extension, config.wrapper, frozenset(config.borrowed))
 
 
-def typed_module_api(config: Config, library: GoLibrary) -> tuple[list[TypedStruct], list[TypedFunction]]:
-    """The typed module's classes and functions for this library's exports."""
+def typed_module_api(config: Config, library: GoLibrary) -> TypedApi:
+    """The typed module's classes, exceptions and functions for this library's exports."""
     return typed_api(typed_module_spec(config), library.exports)
 
 
@@ -71,8 +71,9 @@ def write_cffi_source(config: Config, library: GoLibrary, build_dir: Path) -> Cf
     source = emitted.read_text(encoding="utf-8")
     if config.wrapper:
         spec = typed_module_spec(config)
-        classes, functions = typed_api(spec, library.exports)
-        source = init_rename(spec) + source + render_typed_layer(spec, functions, classes)
+        api = typed_api(spec, library.exports)
+        layer = render_typed_layer(spec, api.functions, api.structs, api.objects, api.errors)
+        source = init_rename(spec) + source + layer
     # Rewritten only when it changed, so that an unchanged build has nothing to recompile.
     if not path.is_file() or path.read_text(encoding="utf-8") != source:
         write_text_atomically(path, source)

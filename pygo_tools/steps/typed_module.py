@@ -41,17 +41,29 @@ def check_typed_names(config: Config, exports: ExportsDescription) -> None:
 
 def write_typed_module(config: Config, exports: ExportsDescription, root: Path) -> None:
     """Write the typed module and its stub next to the package's other modules under ``root``."""
-    classes, functions = typed_api(typed_module_spec(config), exports)
+    api = typed_api(typed_module_spec(config), exports)
     if config.unchecked:
         log.info("unchecked: no longer needed: every typed call is checked at the cost of an unchecked one")
-    module, stub = render(typed_module_spec(config), functions, classes)
+    module, stub = render(typed_module_spec(config), api.functions, api.structs, api.objects, api.errors)
     path = root.joinpath(*config.wrapper.split("."))
     for target, text in ((path.with_suffix(".py"), module), (path.with_suffix(".pyi"), stub)):
         if target.exists() and not is_generated(target):
             raise BuildError(f"{target}: exists and was not written by pygo-tools; it is left as it is")
         write_text_atomically(target, text)
-    for function in functions:
+    for function in api.all_functions:
         for note in function.renamed:
             log.info(f"typed module: {note}")
-    described = f"{len(functions)} typed functions" + (f", {len(classes)} dataclasses" if classes else "")
+    for obj in api.objects:
+        if obj.name != obj.go_name:
+            log.info(f"typed module: type {obj.go_name} is {obj.name} in Python")
+    for error in api.errors:
+        if error.name != error.go_name:
+            log.info(f"typed module: {error.go_name} is {error.name} in Python")
+    described = f"{len(api.functions)} typed functions" + (f", {len(api.structs)} dataclasses" if api.structs else "")
+    if api.objects:
+        methods = sum(len(o.methods) for o in api.objects)
+        classes = f"{len(api.objects)} class" + ("es" if len(api.objects) != 1 else "")
+        described += f", {classes} with {methods} method" + ("s" if methods != 1 else "")
+    if api.errors:
+        described += f", {len(api.errors)} error classes"
     log.info(f"wrote {config.wrapper}: {described}")

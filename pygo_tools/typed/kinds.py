@@ -81,6 +81,11 @@ class Kind:
     def c_result(self, t: GoType, value: str, length: str | None, borrowed: bool, structs: dict[str, int]) -> str:
         raise ValueError(f"no Python conversion for {self.name}")
 
+    def c_discard(self, value: str) -> str:
+        """A C statement releasing a result Go handed over but Python will not get (an error or a
+        callback's exception came with it); "" when nothing needs releasing."""
+        return f"pygo_release({value}, &pygo_s);" if self.owned_result else ""
+
 
 def is_signed(t: GoType) -> str:
     """A C expression telling whether the integer type is signed (for C's own types, such as
@@ -334,6 +339,100 @@ class StructKind(_Packed):
         return f"S{structs[t.name]};"
 
 
+class ObjectKind(Kind):
+    """``*T``, T a struct type of the package: a Python object of a generated class (``objects.c``)
+    holding a handle into a table of the Go side (like ``runtime/cgo.Handle``); ``None`` is nil.
+    ``structs["*T"]`` is T's index in the object table."""
+
+    name = "object"
+    c_codec = "pygo_arg_object (enter: the handle stays valid during the call), pygo_wrap_object"
+    go_codec = "pygoObj[T](handle), pygoNew(p): runtime/cgo handles"
+
+    def annotation(self, t: GoType, classes: dict[str, str], result: bool) -> str:
+        # A nil *T comes back as None, but constructors (the common case) return objects.
+        return classes[t.name] if result else f"Optional[{classes[t.name]}]"
+
+    def c_value_type(self, t: GoType) -> str:
+        return "uintptr_t"
+
+    def c_argument(self, i: int, t: GoType, fn: str, writes: bool, structs: dict[str, int]) -> CArgument:
+        index = structs["*" + t.name]
+        return CArgument(
+            declare=[f"pygo_object *pygo_o{i} = NULL;"],
+            convert=[f"if (pygo_arg_object(pygo_in[{i}], &{fn}, {i}, {index}, &pygo_o{i}) < 0) goto pygo_done;"],
+            release=[f"pygo_leave(pygo_o{i});"],
+            value=f"pygo_handle_of(pygo_o{i})",
+        )
+
+    def c_result(self, t: GoType, value: str, length: str | None, borrowed: bool, structs: dict[str, int]) -> str:
+        return f"pygo_wrap_object({structs['*' + t.name]}, {value})"
+
+    def c_discard(self, value: str) -> str:
+        return f"pygo_handle_delete({value});"
+
+
+def _descriptors(types: tuple[GoType, ...], structs: dict[str, int]) -> str:
+    return "".join(t.row.descriptor(t, structs) for t in types)
+
+
+class FuncKind(Kind):
+    """A func parameter: any Python callable (or ``None`` for nil). It lives in the callback table
+    (``callbacks.c``) for the call; Go gets its id and calls it through a converter per func type."""
+
+    name = "func"
+    c_codec = "pygo_cb_open/pygo_cb_close; Go's arguments and result in the packed format"
+    go_codec = "pygoCb<n>(id): a Go func that calls pygoInvoke"
+
+    def annotation(self, t: GoType, classes: dict[str, str], result: bool) -> str:
+        args = ", ".join(a.row.annotation(a, classes, True) for a in t.args)
+        returns = t.result.row.annotation(t.result, classes, False) if t.result else "object"
+        return f"Optional[Callable[[{args}], {returns}]]"
+
+    def c_argument(self, i: int, t: GoType, fn: str, writes: bool, structs: dict[str, int]) -> CArgument:
+        args = c_string(_descriptors(t.args, structs))
+        result = c_string(t.result.row.descriptor(t.result, structs) if t.result else "")
+        return CArgument(
+            convert=[
+                f"if (pygo_cb_open(pygo_in[{i}], &{fn}, {i}, {args}, {result}, &pygo_cbs[{i}]) < 0) goto pygo_done;"
+            ],
+            release=[f"pygo_cb_close(pygo_cbs[{i}]);"],
+            value=f"pygo_cbs[{i}]",
+        )
+
+
+class IterKind(Kind):
+    """``iter.Seq[T]``, ``iter.Seq2[K, V]`` (tuples) and ``<-chan T`` results: a ``GoIterator``
+    (``iterators.c``) that pulls batches from a goroutine pump and converts one item per step."""
+
+    name = "iter"
+    c_codec = "pygo_iter_wrap; items decoded from packed batches (pygo_decode)"
+    go_codec = "pygoPullSeq/pygoPullSeq2/pygoPullChan: a goroutine pump, batches on request"
+
+    def annotation(self, t: GoType, classes: dict[str, str], result: bool) -> str:
+        if t.form == "seq2":
+            assert t.key is not None and t.value is not None
+            item = f"tuple[{annotation_of(t.key, classes)}, {annotation_of(t.value, classes)}]"
+        else:
+            assert t.elem is not None
+            item = annotation_of(t.elem, classes)
+        return f"GoIterator[{item}]"
+
+    def c_value_type(self, t: GoType) -> str:
+        return "uintptr_t"
+
+    def c_result(self, t: GoType, value: str, length: str | None, borrowed: bool, structs: dict[str, int]) -> str:
+        items = (t.key, t.value) if t.form == "seq2" else (t.elem,)
+        desc = _descriptors(tuple(i for i in items if i is not None), structs)
+        return f"pygo_iter_wrap({value}, {c_string(desc)}, {len(items)}, {int(t.form == 'chan')}, pygo_cbs, pygo_ncbs)"
+
+    def c_discard(self, value: str) -> str:
+        return f"pygo_iter_discard({value});"
+
+
+def annotation_of(t: GoType, classes: dict[str, str]) -> str:
+    return t.row.annotation(t, classes, True)
+
+
 class OpaqueKind(Kind):
     """A C type of the user's cgo preamble: such a function is called through cffi as it is."""
 
@@ -364,6 +463,9 @@ KINDS: dict[str, Kind] = {
         ListKind(),
         MapKind(),
         StructKind(),
+        ObjectKind(),
+        FuncKind(),
+        IterKind(),
         OpaqueKind(),
         ContextKind(),
     )

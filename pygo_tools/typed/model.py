@@ -31,6 +31,10 @@ class GoType:
     name: str = ""  # struct: its Go name
     named: str = ""  # a named type over a basic one (type Celsius float64)
     base: str = ""  # for a named type: the type under it (float64)
+    args: tuple[GoType, ...] = ()  # func: its parameters
+    result: GoType | None = None  # func: its one value result
+    fails: bool = False  # func: its last result is an error
+    form: str = ""  # iter: seq (iter.Seq[elem]), seq2 (iter.Seq2[key, value]) or chan (<-chan elem)
 
     @property
     def row(self) -> Kind:
@@ -61,6 +65,33 @@ class GoExport:
     doc: str
     file: str = ""
     line: int = 0
+    receiver: str = ""  # a method: the Go struct type it belongs to (name is then "Type.Method")
+
+    @property
+    def method(self) -> str:
+        """A method's own name (``Add`` of ``Counter.Add``)."""
+        return self.name.split(".", 1)[1] if self.receiver else self.name
+
+    @property
+    def iterates(self) -> bool:
+        """Its result is an iterator (which then owns its context.Context, if it takes one)."""
+        return len(self.results) == 1 and self.results[0].kind == "iter"
+
+
+@dataclass(frozen=True)
+class GoObject:
+    """A struct type that crosses as ``*T``: a Python class whose methods are T's exported ones."""
+
+    name: str
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class GoSentinel:
+    """An exported error variable (``var ErrNotFound = errors.New(...)``): an exception class."""
+
+    name: str
+    doc: str = ""
 
 
 @dataclass(frozen=True)
@@ -74,6 +105,8 @@ class GoStruct:
 class ExportsDescription:
     functions: tuple[GoExport, ...] = field(default=())
     structs: tuple[GoStruct, ...] = field(default=())
+    objects: tuple[GoObject, ...] = field(default=())
+    errors: tuple[GoSentinel, ...] = field(default=())
 
     @property
     def names(self) -> list[str]:
@@ -88,12 +121,14 @@ def parse_description(data: Any) -> ExportsDescription:
             GoStruct(s["name"], tuple(_param(p) for p in s.get("fields") or ()), s.get("doc") or "")
             for s in data.get("structs") or ()
         )
+        objects = tuple(GoObject(o["name"], o.get("doc") or "") for o in data.get("objects") or ())
+        errors = tuple(GoSentinel(e["name"], e.get("doc") or "") for e in data.get("errors") or ())
     except (KeyError, TypeError, AttributeError, ValueError) as error:
         raise BuildError(
             f"the exports generator wrote a description pygo-tools cannot read: {error!r}",
             hint="this is a pygo-tools bug: please report it with your Go package's export signatures",
         ) from None
-    return ExportsDescription(functions, structs)
+    return ExportsDescription(functions, structs, objects, errors)
 
 
 def _type(data: Any) -> GoType:
@@ -113,6 +148,10 @@ def _type(data: Any) -> GoType:
         name=data.get("name") or "",
         named=data.get("named") or "",
         base=data.get("base") or "",
+        args=tuple(_type(a) for a in data.get("args") or ()),
+        result=_type(data["result"]) if data.get("result") else None,
+        fails=bool(data.get("fails")),
+        form=data.get("form") or "",
     )
 
 
@@ -134,4 +173,5 @@ def _export(data: Any) -> GoExport:
         doc=data.get("doc") or "",
         file=data.get("file") or "",
         line=int(data.get("line") or 0),
+        receiver=data.get("receiver") or "",
     )

@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .model import ExportsDescription, GoExport, GoParam, GoStruct, GoType
+from .model import ExportsDescription, GoExport, GoObject, GoParam, GoSentinel, GoStruct, GoType
 
 
 @dataclass(frozen=True)
@@ -30,10 +30,28 @@ class TypedModuleSpec:
 
 
 # Names the typed module and its stub use themselves; an export of the same name is renamed.
-MODULE_NAMES = frozenset({"GoError", "GoPanic", "GoForkError", "GoTimeout", "Buffer", "annotations"})
-STUB_NAMES = frozenset(
-    {"Any", "Union", "Optional", "Mapping", "Sequence", "dataclass", "dataclasses", "typing", "builtins"}
+MODULE_NAMES = frozenset(
+    {"GoError", "GoPanic", "GoForkError", "GoTimeout", "GoIterator", "Buffer", "annotations", "aio"}
 )
+STUB_NAMES = frozenset(
+    {
+        "Any",
+        "Union",
+        "Optional",
+        "Callable",
+        "Iterator",
+        "TypeVar",
+        "Mapping",
+        "Sequence",
+        "dataclass",
+        "dataclasses",
+        "typing",
+        "builtins",
+    }
+)
+# What every Go object's class has besides its Go methods; a Go method of one of these names is
+# renamed (a Go `close` method becomes `close_`).
+OBJECT_NAMES = frozenset({"close"})
 PREFIX = "_pygo"
 # A dataclass field of one of these names would hide it from the annotations after it.
 ANNOTATION_NAMES = frozenset(
@@ -110,13 +128,70 @@ class TypedFunction:
     borrowed: bool
     doc: str
     renamed: tuple[str, ...] = field(default=())  # notes for the build log
+    receiver: str = ""  # a method: the Python name of its class
+    iterates: bool = False  # its result is an iterator (which owns its context, if any)
 
     @property
     def signature_text(self) -> str:
         names = [p.name for p in self.params]
+        if self.receiver:
+            names.insert(0, "$self")
         if self.context:
             names += ["*", "timeout=None"]
         return f"{self.name}({', '.join(names)})"
+
+    @property
+    def qualified(self) -> str:
+        """The name in messages: ``Counter.Add`` for a method."""
+        return f"{self.receiver}.{self.name}" if self.receiver else self.name
+
+    @property
+    def awaitable(self) -> bool:
+        """It has an awaitable form in ``aio`` (its first Go parameter is a context.Context)."""
+        return self.context and not self.iterates and not self.direct
+
+    @property
+    def callbacks(self) -> bool:
+        return any(p.type.kind == "func" for p in self.params)
+
+
+@dataclass(frozen=True)
+class TypedObject:
+    """A Go struct type that crosses as ``*T``: a class whose methods call Go."""
+
+    name: str  # Python class name
+    go_name: str
+    doc: str
+    methods: tuple[TypedFunction, ...]
+    made_by: tuple[str, ...]  # the Python functions and methods that return it
+    closer: str = ""  # Go's Close() method, called by __exit__ before the handle is released
+
+
+@dataclass(frozen=True)
+class TypedError:
+    """An exported Go error variable: an exception class (a GoError)."""
+
+    name: str  # Python class name
+    go_name: str
+    doc: str
+
+
+@dataclass(frozen=True)
+class TypedApi:
+    """Everything the typed module defines, named in one namespace."""
+
+    structs: list[TypedStruct]
+    functions: list[TypedFunction]  # module-level; methods are in their objects
+    objects: list[TypedObject] = field(default_factory=list)
+    errors: list[TypedError] = field(default_factory=list)
+
+    @property
+    def uses_iterators(self) -> bool:
+        return any(f.iterates for f in self.all_functions)
+
+    @property
+    def all_functions(self) -> list[TypedFunction]:
+        return [*self.functions, *(m for o in self.objects for m in o.methods)]
 
 
 def is_length(param: GoParam) -> bool:
@@ -137,11 +212,57 @@ def typed_structs(structs: Sequence[GoStruct], taken: set[str]) -> list[TypedStr
     return found
 
 
-def typed_api(spec: TypedModuleSpec, description: ExportsDescription) -> tuple[list[TypedStruct], list[TypedFunction]]:
-    """The typed module's classes and functions; one namespace, so no name is used twice."""
+def typed_api(spec: TypedModuleSpec, description: ExportsDescription) -> TypedApi:
+    """The typed module's classes, exceptions and functions; one namespace, so no name is used
+    twice."""
     taken: set[str] = set()
-    classes = typed_structs(description.structs, taken)
-    return classes, typed_functions(spec, description.functions, taken)
+    structs = typed_structs(description.structs, taken)
+    class_names = {o.name: python_name(o.name, taken) for o in description.objects}
+    errors = typed_errors(description.errors, taken)
+    functions = typed_functions(spec, [f for f in description.functions if not f.receiver], taken)
+    objects = typed_objects(spec, description.objects, description.functions, class_names, functions)
+    return TypedApi(structs, functions, objects, errors)
+
+
+def typed_errors(sentinels: Sequence[GoSentinel], taken: set[str]) -> list[TypedError]:
+    return [
+        TypedError(python_name(s.name, taken), s.name, s.doc or f"A Go error matching {s.name} (errors.Is).")
+        for s in sentinels
+    ]
+
+
+def typed_objects(
+    spec: TypedModuleSpec,
+    objects: Sequence[GoObject],
+    exports: Sequence[GoExport],
+    class_names: dict[str, str],
+    functions: Sequence[TypedFunction],
+) -> list[TypedObject]:
+    """A class per object type, with its methods named in the class's own namespace."""
+    found = []
+    methods_of: dict[str, list[TypedFunction]] = {o.name: [] for o in objects}
+    taken_of: dict[str, set[str]] = {o.name: set() for o in objects}
+    for export in exports:
+        if export.receiver in methods_of:
+            name = python_name(export.method, taken_of[export.receiver], module_level=False, avoid=OBJECT_NAMES)
+            methods_of[export.receiver].append(
+                typed_function(spec, export, name, receiver=class_names[export.receiver])
+            )
+    every = [*functions, *(m for ms in methods_of.values() for m in ms)]
+    for o in objects:
+        made_by = tuple(f.qualified for f in every if any(r.kind == "object" and r.name == o.name for r in f.results))
+        methods = tuple(methods_of[o.name])
+        closer = next(
+            (
+                m.name
+                for m in methods
+                if m.go_name == f"{o.name}.Close" and not m.params and not m.results and not m.context
+            ),
+            "",
+        )
+        doc = o.doc or f"A Go *{o.name}."
+        found.append(TypedObject(class_names[o.name], o.name, doc, methods, made_by, closer))
+    return found
 
 
 def typed_functions(
@@ -149,48 +270,49 @@ def typed_functions(
 ) -> list[TypedFunction]:
     """The typed module's functions, in the order Go declares them."""
     taken = set() if taken is None else taken
-    functions = []
-    for export in exports:
-        notes = []
-        name = python_name(export.name, taken)
-        if name != export.name:
-            notes.append(f"{export.name} is {name} in Python")
-        params: list[Param] = []
-        c_params: list[CParam] = []
-        used: set[str] = {"timeout"} if export.context else set()
-        go_params = export.params
-        writes = set(export.writes)
-        index = 0
-        while index < len(go_params):
-            go_param = go_params[index]
-            pname = python_name(go_param.name, used, module_level=False)
-            if pname != go_param.name:
-                notes.append(f"{export.name}: parameter {go_param.name} is {pname}")
-            following = go_params[index + 1] if index + 1 < len(go_params) else None
-            paired = go_param.type.row.takes_length and following is not None and is_length(following)
-            params.append(Param(pname, go_param.name, go_param.type, go_param.name in writes, paired))
-            c_params.append(CParam(len(params) - 1))
-            if paired and following is not None:
-                c_params.append(CParam(len(params) - 1, following.type))
-                index += 1
+    return [typed_function(spec, export, python_name(export.name, taken)) for export in exports]
+
+
+def typed_function(spec: TypedModuleSpec, export: GoExport, name: str, receiver: str = "") -> TypedFunction:
+    """The typed function (or method, of class ``receiver``) for one Go export."""
+    notes = []
+    if name != export.method:
+        notes.append(f"{export.name} is {f'{receiver}.{name}' if receiver else name} in Python")
+    params: list[Param] = []
+    c_params: list[CParam] = []
+    used: set[str] = {"timeout"} if export.context else set()
+    go_params = export.params
+    writes = set(export.writes)
+    index = 0
+    while index < len(go_params):
+        go_param = go_params[index]
+        pname = python_name(go_param.name, used, module_level=False)
+        if pname != go_param.name:
+            notes.append(f"{export.name}: parameter {go_param.name} is {pname}")
+        following = go_params[index + 1] if index + 1 < len(go_params) else None
+        paired = go_param.type.row.takes_length and following is not None and is_length(following)
+        params.append(Param(pname, go_param.name, go_param.type, go_param.name in writes, paired))
+        c_params.append(CParam(len(params) - 1))
+        if paired and following is not None:
+            c_params.append(CParam(len(params) - 1, following.type))
             index += 1
-        functions.append(
-            TypedFunction(
-                name=name,
-                go_name=export.name,
-                symbol=export.symbol,
-                params=tuple(params),
-                c_params=tuple(c_params),
-                results=export.results,
-                error=export.error,
-                context=export.context,
-                direct=export.direct,
-                borrowed=export.name in spec.borrowed,
-                doc=export.doc or f"Go's {export.name}.",
-                renamed=tuple(notes),
-            )
-        )
-    return functions
+        index += 1
+    return TypedFunction(
+        name=name,
+        go_name=export.name,
+        symbol=export.symbol,
+        params=tuple(params),
+        c_params=tuple(c_params),
+        results=export.results,
+        error=export.error,
+        context=export.context,
+        direct=export.direct,
+        borrowed=export.name in spec.borrowed,
+        doc=export.doc or f"Go's {export.name}.",
+        renamed=tuple(notes),
+        receiver=receiver,
+        iterates=export.iterates,
+    )
 
 
 def annotation(t: GoType, classes: dict[str, str], result: bool = False) -> str:
@@ -233,20 +355,32 @@ GoForkError = _pygo_api["GoForkError"]
 
 
 def render(
-    spec: TypedModuleSpec, functions: Sequence[TypedFunction], classes: Sequence[TypedStruct] = ()
+    spec: TypedModuleSpec,
+    functions: Sequence[TypedFunction],
+    classes: Sequence[TypedStruct] = (),
+    objects: Sequence[TypedObject] = (),
+    errors: Sequence[TypedError] = (),
 ) -> tuple[str, str]:
     """(module source, stub source) for ``spec.module``. Every name from Go goes through
     :func:`python_name`, every text through ``repr``."""
-    class_names = {c.go_name: c.name for c in classes}
+    class_names = {c.go_name: c.name for c in classes} | {o.go_name: o.name for o in objects}
     module = [HEADER.format(package=spec.package, extension=spec.extension, extension_repr=repr(spec.extension))]
     stub = [
         f"# Generated by pygo-tools from the Go exports of {spec.package}; do not edit.\n",
         "from collections.abc import Mapping, Sequence\n",
-        "from dataclasses import dataclass\nfrom typing import Any, Union\n\n",
+        "from dataclasses import dataclass\nfrom typing import Any, Callable, Iterator, Optional, TypeVar, Union\n\n",
         "Buffer = Union[bytes, bytearray, memoryview]\n\n",
         "class GoError(Exception): ...\nclass GoPanic(GoError): ...\nclass GoTimeout(GoError, TimeoutError): ...\n",
         "class GoForkError(RuntimeError): ...\n",
     ]
+    everything = [*functions, *(m for o in objects for m in o.methods)]
+    iterators = any(f.iterates for f in everything)
+    if iterators:
+        module.append('GoIterator = _pygo_api["GoIterator"]\n')
+        stub.append(ITERATOR_STUB)
+    for error in errors:
+        module.append(f"{error.name} = _pygo_api[{error.name!r}]\n")
+        stub.append(f"\nclass {error.name}(GoError):\n    {error.doc!r}\n    go_name: str\n")
     if classes:
         module.append("\nimport dataclasses as _pygo_dataclasses\n")
     for cls in classes:
@@ -259,17 +393,121 @@ def render(
         stub.append(f"\n@dataclass(frozen=True)\n{body}")
     if classes:
         module.append(f"\n\n_pygo_api['_register'](({''.join(c.name + ', ' for c in classes)}))\n\n")
+    for obj in objects:
+        module.append(f"{obj.name} = _pygo_api[{obj.name!r}]\n")
+        stub.append(_object_stub(obj, class_names))
     for function in functions:
         if function.direct:
             # C types of the user's preamble: called through cffi as it is (no panic check).
             module.append(f"{function.name} = _pygo_lib.{function.go_name}\n")
         else:
             module.append(f"{function.name} = _pygo_api[{function.name!r}]\n")
-        params = [f"{p.name}: {annotation(p.type, class_names)}" for p in function.params]
-        if function.context:
-            params += ["*", "timeout: float | None = None"]
-        returns = _returns(function, class_names)
-        stub.append(f"\ndef {function.name}({', '.join(params)}) -> {returns}:\n    {function.doc!r}\n    ...\n")
-    names = ["GoError", "GoPanic", "GoTimeout", "GoForkError", *(c.name for c in classes), *(f.name for f in functions)]
+        stub.append(_function_stub(function, class_names))
+    if any(f.awaitable for f in everything):
+        module.append(_aio_module(functions, objects))
+        stub.append(_aio_stub(functions, objects, class_names))
+    names = [
+        "GoError",
+        "GoPanic",
+        "GoTimeout",
+        "GoForkError",
+        *(["GoIterator"] if iterators else []),
+        *(e.name for e in errors),
+        *(c.name for c in classes),
+        *(o.name for o in objects),
+        *(f.name for f in functions),
+        *(["aio"] if any(f.awaitable for f in everything) else []),
+    ]
     module.append(f"\n__all__ = {names!r}\n")
     return "".join(module), "".join(stub)
+
+
+ITERATOR_STUB = """
+_pygo_T = TypeVar("_pygo_T")
+
+class GoIterator(Iterator[_pygo_T]):
+    \"\"\"A Go iter.Seq, iter.Seq2 or channel, pulled lazily; close() stops the Go side.\"\"\"
+    def __next__(self) -> _pygo_T: ...
+    def close(self) -> None: ...
+    def batch(self, n: int) -> GoIterator[_pygo_T]: ...
+    def __enter__(self) -> GoIterator[_pygo_T]: ...
+    def __exit__(self, *args: object) -> None: ...
+"""
+
+
+def _function_stub(
+    function: TypedFunction, classes: dict[str, str], indent: str = "", self_type: str = "", is_async: bool = False
+) -> str:
+    params = [f"{p.name}: {annotation(p.type, classes)}" for p in function.params]
+    if self_type:
+        params.insert(0, f"self: {self_type}" if is_async else "self")
+    if function.context:
+        params += ["*", "timeout: float | None = None"]
+    returns = _returns(function, classes)
+    head = f"{indent}@staticmethod\n{indent}async def" if is_async else f"{indent}def"
+    return (
+        f"\n{head} {function.name}({', '.join(params)}) -> {returns}:\n{indent}    {function.doc!r}\n{indent}    ...\n"
+    )
+
+
+def _object_stub(obj: TypedObject, classes: dict[str, str]) -> str:
+    made = f" It comes from {', '.join(obj.made_by)}." if obj.made_by else ""
+    doc = f"{obj.doc}\n\nA Go *{obj.go_name}: close() (or leaving a with block) releases it now.{made}"
+    lines = [f"\nclass {obj.name}:\n    {doc!r}\n"]
+    lines += [_function_stub(m, classes, "    ", "self") for m in obj.methods]
+    lines.append(f"    def close(self) -> None: ...\n    def __enter__(self) -> {obj.name}: ...\n")
+    lines.append("    def __exit__(self, *args: object) -> None: ...\n")
+    return "".join(lines)
+
+
+AIO_HELPER = """
+
+def _pygo_awaitable(start, name, doc):
+    async def call(*args, **kwargs):
+        return await start(*args, **kwargs)
+
+    call.__name__ = name.rsplit(".", 1)[-1]
+    call.__qualname__ = "aio." + name
+    call.__doc__ = doc
+    call.__wrapped__ = start  # inspect.signature reads the C function's
+    return call
+
+"""
+
+
+def _aio_module(functions: Sequence[TypedFunction], objects: Sequence[TypedObject]) -> str:
+    """``aio``: an awaitable form of every function and method that takes a context.Context."""
+    lines = [
+        AIO_HELPER,
+        "\nclass aio:\n",
+        "    'Awaitable forms of the functions and methods that take a context.Context.'\n",
+    ]
+    for f in functions:
+        if f.awaitable:
+            start = f"_pygo_api[{('_aio:' + f.name)!r}]"
+            lines.append(f"    {f.name} = _pygo_awaitable({start}, {f.name!r}, {f.doc!r})\n")
+    for obj in objects:
+        methods = [m for m in obj.methods if m.awaitable]
+        if not methods:
+            continue
+        lines.append(f"\n    class {obj.name}:\n        {f'Awaitable methods of {obj.name}.'!r}\n")
+        for m in methods:
+            start = f"getattr(_pygo_api[{obj.name!r}], {('_pygo_aio_' + m.name)!r})"
+            lines.append(f"        {m.name} = _pygo_awaitable({start}, {m.qualified!r}, {m.doc!r})\n")
+    return "".join(lines)
+
+
+def _aio_stub(functions: Sequence[TypedFunction], objects: Sequence[TypedObject], classes: dict[str, str]) -> str:
+    # Inside class aio, a nested class of an object's name would hide that object's class from
+    # the annotations: they use an alias.
+    aliases = {o.go_name: f"_pygo_class_{o.name}" for o in objects}
+    lines = ["\n", *(f"{alias} = {classes[go]}\n" for go, alias in aliases.items())]
+    lines.append("\nclass aio:\n    'Awaitable forms of the functions and methods that take a context.Context.'\n")
+    named = classes | aliases
+    lines += [_function_stub(f, named, "    ", is_async=True) for f in functions if f.awaitable]
+    for obj in objects:
+        methods = [m for m in obj.methods if m.awaitable]
+        if methods:
+            lines.append(f"\n    class {obj.name}:\n")
+            lines += [_function_stub(m, named, "        ", aliases[obj.go_name], is_async=True) for m in methods]
+    return "".join(lines)

@@ -60,7 +60,8 @@ def test_a_go_edit_is_rebuilt_on_the_next_import(developed: tuple[Path, Path], t
 
     # pytest, run again after another edit, sees the new code.
     source.write_text(source.read_text().replace("2 * x", "3 * x"))
-    (tmp_path / "test_twice.py").write_text("from myproj import api\n\n\ndef test_twice():\n    assert api.Twice(2) == 6\n")
+    test = "from myproj import api\n\n\ndef test_twice():\n    assert api.Twice(2) == 6\n"
+    (tmp_path / "test_twice.py").write_text(test)
     tests = subprocess.run(
         [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_twice.py"],
         cwd=tmp_path,

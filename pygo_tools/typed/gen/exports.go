@@ -41,6 +41,13 @@ type typeDesc struct {
 	Name   string    `json:"name,omitempty"`   // struct: its Go name
 	Named  string    `json:"named,omitempty"`  // a named type over a basic one (type Celsius float64)
 	Base   string    `json:"base,omitempty"`   // for a named type: the type under it (float64)
+	// func (a callback parameter): its parameters, its one value result (nil: none), and
+	// whether its last result is an error.
+	Args   []*typeDesc `json:"args,omitempty"`
+	Result *typeDesc   `json:"result,omitempty"`
+	Fails  bool        `json:"fails,omitempty"`
+	// iter (a result): seq (iter.Seq[Elem]), seq2 (iter.Seq2[Key, Value]) or chan (<-chan Elem).
+	Form string `json:"form,omitempty"`
 }
 
 type param struct {
@@ -61,6 +68,8 @@ type function struct {
 	Doc     string      `json:"doc"`
 	File    string      `json:"file"`
 	Line    int         `json:"line"`
+	// A method: the struct type of its receiver (a Go object in Python); "" for a function.
+	Receiver string `json:"receiver,omitempty"`
 }
 
 type field struct {
@@ -75,9 +84,13 @@ type structDesc struct {
 }
 
 type description struct {
-	Functions []function    `json:"functions"`
-	Structs   []*structDesc `json:"structs"`
+	Functions []function     `json:"functions"`
+	Structs   []*structDesc  `json:"structs"`
+	Objects   []*objectDesc  `json:"objects"` // struct types that cross as *T: Python classes with methods
+	Errors    []sentinelDesc `json:"errors"`  // exported error variables: Python exception classes
 	structs   map[string]*structDesc
+	objects   map[string]*objectDesc
+	values    map[string]bool // struct types used by value somewhere (dataclasses)
 }
 
 const generatedName = "pygo_exports.go"
@@ -141,27 +154,46 @@ func run(dir, out, jsonOut, tags, goos, goarch string) error {
 	if err := p.checkReserved(); err != nil {
 		return err
 	}
-	d := &description{structs: map[string]*structDesc{}}
+	d := &description{structs: map[string]*structDesc{}, objects: map[string]*objectDesc{}, values: map[string]bool{}}
 	for _, file := range p.files {
 		for _, decl := range file.Decls {
 			fn, ok := decl.(*ast.FuncDecl)
-			if !ok || fn.Recv != nil || fn.Doc == nil {
+			if !ok || fn.Doc == nil {
 				continue
+			}
+			name := fn.Name.Name
+			receiver := ""
+			if fn.Recv != nil {
+				var err error
+				if receiver, err = p.receiver(fn, d); err != nil {
+					return fmt.Errorf("%s: %s: %w", p.fset.Position(fn.Pos()), name, err)
+				}
+				if receiver == "" {
+					continue // not marked //pygo:export
+				}
+				name = receiver + "." + name
 			}
 			described, err := p.describe(fn, d)
 			if err != nil {
-				return fmt.Errorf("%s: %s: %w", p.fset.Position(fn.Pos()), fn.Name.Name, err)
+				return fmt.Errorf("%s: %s: %w", p.fset.Position(fn.Pos()), name, err)
 			}
 			if described != nil {
 				described.Symbol = ""
+				described.Receiver = receiver
+				described.Name = name
 				if !described.Direct {
-					described.Symbol = fmt.Sprintf("pygo%d_%s", len(d.Functions), asciiName(described.Name))
+					described.Symbol = fmt.Sprintf("pygo%d_%s", len(d.Functions), asciiName(strings.ReplaceAll(name, ".", "_")))
 				}
 				d.Functions = append(d.Functions, *described)
 			}
 		}
 	}
+	if err := d.checkShapes(); err != nil {
+		return err
+	}
+	d.Errors = p.sentinels()
 	sort.Slice(d.Structs, func(i, j int) bool { return d.Structs[i].Name < d.Structs[j].Name })
+	sort.Slice(d.Objects, func(i, j int) bool { return d.Objects[i].Name < d.Objects[j].Name })
 	code, err := format.Source([]byte(wrappers(d)))
 	if err != nil {
 		return fmt.Errorf("generated code does not parse (a pygo-tools bug): %w", err)
@@ -346,6 +378,9 @@ func (p *pkg) describe(fn *ast.FuncDecl, d *description) (*function, error) {
 			f.Direct = true
 		}
 	}
+	if err := checkShapes(f); err != nil {
+		return nil, err
+	}
 	if err := checkWrites(fn, f); err != nil {
 		return nil, err
 	}
@@ -489,6 +524,11 @@ func (p *pkg) resolve(e ast.Expr, d *description, native bool) (*typeDesc, error
 		if id, ok := t.X.(*ast.Ident); ok && (id.Name == "byte" || id.Name == "uint8") {
 			return &typeDesc{Kind: "pointer", Go: spelled}, nil
 		}
+		if id, ok := t.X.(*ast.Ident); ok && native {
+			if obj, err := p.objectType(id.Name, spelled, d); obj != nil || err != nil {
+				return obj, err
+			}
+		}
 		if native {
 			return nil, fmt.Errorf("pointer type %s is not supported; pass values", spelled)
 		}
@@ -509,6 +549,14 @@ func (p *pkg) resolve(e ast.Expr, d *description, native bool) (*typeDesc, error
 			return nil, fmt.Errorf("slice of %s is not supported", elem.Go)
 		}
 		return &typeDesc{Kind: "list", Go: spelled, Elem: elem}, nil
+	case *ast.FuncType:
+		if native {
+			return p.funcType(t, spelled, d)
+		}
+	case *ast.IndexExpr, *ast.IndexListExpr, *ast.ChanType:
+		if native {
+			return p.iterType(e, spelled, d)
+		}
 	case *ast.MapType:
 		key, err := p.resolve(t.Key, d, native)
 		if err != nil {
@@ -542,6 +590,7 @@ func convertible(t *typeDesc) bool {
 func (p *pkg) structType(spec *ast.TypeSpec, d *description, native bool) (*typeDesc, error) {
 	name := spec.Name.Name
 	desc := &typeDesc{Kind: "struct", Go: name, Name: name}
+	d.values[name] = true
 	if _, seen := d.structs[name]; seen {
 		return desc, nil // described already, or being described (a recursive type)
 	}

@@ -85,6 +85,28 @@ func init() {
 		"list":   packed,
 		"map":    packed,
 		"struct": packed,
+		// *T, T a struct type of the package: a handle (pygoNew, pygoObj) both ways (0 is nil).
+		"object": {
+			param: func(g *generator, t *typeDesc, name string, _ bool) (string, string) {
+				return name + " C.uintptr_t", fmt.Sprintf("pygoObj[%s](%s)", t.Name, name)
+			},
+			result: func(g *generator, t *typeDesc, out, got string) ([]string, string) {
+				return []string{out + " C.uintptr_t"}, fmt.Sprintf("%s = pygoNew(%s)", out, got)
+			},
+		},
+		// A func parameter: Python passes a callable, Go gets a callback id and calls it through
+		// a converter generated per func type (pygoCb<n>).
+		"func": {
+			param: func(g *generator, t *typeDesc, name string, _ bool) (string, string) {
+				return name + " C.uint64_t", fmt.Sprintf("%s(%s)", g.callbackFor(t), name)
+			},
+		},
+		// iter.Seq, iter.Seq2, <-chan: a result only, a handle to a pump Python pulls batches from.
+		"iter": {
+			result: func(g *generator, t *typeDesc, out, got string) ([]string, string) {
+				return []string{out + " C.uintptr_t"}, fmt.Sprintf("%s = %s", out, g.pullFor(t, got))
+			},
+		},
 		// A C type of the user's preamble: its function is called through its own //export.
 		"opaque": {},
 		// Only as the first parameter, never given to Python; see describe.

@@ -26,6 +26,17 @@ package main
 #include <stdint.h>
 typedef struct { char *p; size_t n; int kind; } pygo_error;
 typedef struct { char *buf; size_t cap; size_t used; } pygo_scratch;
+// A callback's encoded result (or, when it raised, a message): in small when it fits (p NULL),
+// else in p, malloc'd by the extension and freed by Go.
+typedef struct { char small[120]; char *p; size_t n; } pygo_out;
+enum { PYGO_CB_OK = 0, PYGO_CB_RAISED = 1, PYGO_CB_EXPIRED = 2, PYGO_CB_EXITING = 3, PYGO_CB_FAILED = 4 };
+// Calls through the function pointers the extension registers (pygo_hook_set).
+static inline int pygo_call_invoke(uintptr_t f, uint64_t id, const char *args, size_t n, pygo_out *out) {
+	return ((int (*)(uint64_t, const char *, size_t, pygo_out *))f)(id, args, n, out);
+}
+static inline int pygo_call_notify(uintptr_t f, uint64_t token) {
+	return ((int (*)(uint64_t))f)(token);
+}
 */
 import "C"
 
@@ -85,14 +96,14 @@ func pygoPanicMessage(r any) string {
 `
 
 func wrappers(d *description) string {
-	g := &generator{imports: map[string]bool{}, codecs: map[string]int{}, structs: d.structs}
+	g := &generator{imports: map[string]bool{}, codecs: map[string]int{}, callbacks: map[string]string{}, structs: d.structs}
 	var body strings.Builder
 	async := false
 	for _, f := range d.Functions {
 		if f.Direct {
 			continue
 		}
-		if f.Context {
+		if f.Context && !f.iterates() {
 			async = true
 			g.writeAsync(&body, f)
 		} else {
@@ -101,12 +112,12 @@ func wrappers(d *description) string {
 	}
 	if async {
 		g.imports[`pygo_context "context"`] = true
-		g.imports[`pygo_errors "errors"`] = true
 		g.imports[`pygo_sync "sync"`] = true
 		g.imports[`pygo_time "time"`] = true
 		body.WriteString(asyncRuntime)
 	}
-	if len(g.codecs) > 0 {
+	g.writeShapes(&body, d, async)
+	if len(g.codecs) > 0 || len(g.callbacks) > 0 || g.iterators {
 		body.WriteString(codecRuntime)
 		body.WriteString(g.codec.String())
 	}
@@ -119,10 +130,13 @@ func wrappers(d *description) string {
 }
 
 type generator struct {
-	imports map[string]bool
-	codecs  map[string]int // type key -> index of its pygoDec<i>/pygoEnc<i>
-	codec   strings.Builder
-	structs map[string]*structDesc
+	imports   map[string]bool
+	codecs    map[string]int // type key -> index of its pygoDec<i>/pygoEnc<i>
+	codec     strings.Builder
+	callbacks    map[string]string // func type -> its converter, pygoCb<i>
+	callbackCode strings.Builder   // the converters
+	iterators    bool              // an iterator result: the pull runtime is needed
+	structs   map[string]*structDesc
 }
 
 // call is what the generated export does for f, split so that the asynchronous form can reuse it:
@@ -156,9 +170,24 @@ func signature(symbol string, params, results []string) string {
 
 func (g *generator) writeWrapper(b *strings.Builder, f function) {
 	c := g.prepare(f, false)
-	params := append(c.params, "pygoErr *C.pygo_error", "pygoScratch *C.pygo_scratch")
+	params := append(receiverParam(f), c.params...)
+	if f.Context {
+		params = append(params, "pygoTimeout C.int64_t") // a context function returning an iterator
+	}
+	params = append(params, "pygoErr *C.pygo_error", "pygoScratch *C.pygo_scratch")
 	b.WriteString(signature(f.Symbol, params, c.results))
-	b.WriteString(" {\n\tdefer pygoRecover(pygoErr, pygoScratch)\n\t")
+	b.WriteString(" {\n\tdefer pygoRecover(pygoErr, pygoScratch)\n")
+	b.WriteString(receiverValue(f))
+	if f.iterates() {
+		// The iterator owns the call's context, if it has one: stopping it cancels the context.
+		b.WriteString("\tvar pygoCancel func()\n")
+		if f.Context {
+			b.WriteString("\tpygoCtx, pygoCancel := pygoContext(pygoTimeout)\n")
+			b.WriteString("\tpygoDone := false\n\tdefer func() {\n\t\tif !pygoDone {\n\t\t\tpygoCancel()\n\t\t}\n\t}()\n")
+			c.args = append([]string{"pygoCtx"}, c.args...)
+		}
+	}
+	b.WriteString("\t")
 	var targets []string
 	for i := range f.Results {
 		targets = append(targets, fmt.Sprintf("pygoG%d", i))
@@ -173,10 +202,13 @@ func (g *generator) writeWrapper(b *strings.Builder, f function) {
 		b.WriteString(call + "\n")
 	}
 	if f.Error {
-		b.WriteString("\tif pygoE != nil {\n\t\tpygoFail(pygoErr, pygoScratch, 'E', pygoE.Error())\n\t\treturn\n\t}\n")
+		b.WriteString("\tif pygoE != nil {\n\t\tpygoFailError(pygoErr, pygoScratch, pygoE)\n\t\treturn\n\t}\n")
 	}
 	for _, a := range c.assigns {
 		b.WriteString("\t" + a + "\n")
+	}
+	if f.iterates() && f.Context {
+		b.WriteString("\tpygoDone = true\n")
 	}
 	b.WriteString("\treturn\n}\n")
 }
@@ -195,11 +227,20 @@ func (g *generator) writeAsync(b *strings.Builder, f function) {
 		targets = append(targets, fmt.Sprintf("pygoS.g%d", i))
 	}
 	b.WriteString("}\n")
-	params := append(c.params, "pygoTimeout C.int64_t", "pygoErr *C.pygo_error", "pygoScratch *C.pygo_scratch")
+	params := append(receiverParam(f), c.params...)
+	params = append(params, "pygoTimeout C.int64_t", "pygoToken C.uint64_t", "pygoErr *C.pygo_error", "pygoScratch *C.pygo_scratch")
 	b.WriteString(signature(f.Symbol, params, []string{"pygoHandle C.uint64_t"}))
 	b.WriteString(" {\n\tdefer pygoRecover(pygoErr, pygoScratch)\n")
+	b.WriteString(receiverValue(f))
 	fmt.Fprintf(b, "\tpygoS := &%s{}\n", state)
-	args := append([]string{"pygoCtx"}, c.args...)
+	// The arguments are converted (strings and buffers copied) now: the goroutine runs after
+	// this export has returned, when the caller's memory may be gone (an awaitable call returns
+	// at once).
+	args := []string{"pygoCtx"}
+	for i, arg := range c.args {
+		fmt.Fprintf(b, "\tpygoV%d := %s\n", i, arg)
+		args = append(args, fmt.Sprintf("pygoV%d", i))
+	}
 	fmt.Fprintf(b, "\tpygoArgs := func(pygoCtx pygo_context.Context) func() { return func() {\n")
 	if f.Error {
 		targets = append(targets, "pygoS.err")
@@ -210,7 +251,7 @@ func (g *generator) writeAsync(b *strings.Builder, f function) {
 	} else {
 		fmt.Fprintf(b, "\t\t%s\n", call)
 	}
-	b.WriteString("\t}}\n\treturn pygoStart(pygoS, pygoTimeout, pygoArgs)\n}\n")
+	b.WriteString("\t}}\n\treturn pygoStart(pygoS, pygoTimeout, pygoToken, pygoArgs)\n}\n")
 	params = []string{"pygoHandle C.uint64_t", "pygoErr *C.pygo_error", "pygoScratch *C.pygo_scratch"}
 	b.WriteString(signature(f.Symbol+"_finish", params, c.results))
 	b.WriteString(" {\n\tdefer pygoRecover(pygoErr, pygoScratch)\n")
@@ -375,28 +416,36 @@ var (
 	pygoNext    uint64
 )
 
-func pygoStart(state pygoAsync, timeout C.int64_t, body func(pygo_context.Context) func()) C.uint64_t {
+// pygoStart runs the call in a goroutine of its own. token != 0 (an awaitable call): when the
+// call has ended, Go tells the extension (pygo_hook_notify), which completes the asyncio future
+// on its loop; if the extension declines (the future was cancelled, the loop is closed, the
+// interpreter is exiting) the results are dropped here.
+func pygoStart(state pygoAsync, timeout C.int64_t, token C.uint64_t, body func(pygo_context.Context) func()) C.uint64_t {
 	t := state.task()
-	ctx, cancel := pygo_context.WithCancel(pygo_context.Background())
-	if timeout > 0 {
-		ctx, cancel = pygo_context.WithTimeout(pygo_context.Background(), pygo_time.Duration(timeout))
-	}
+	ctx, cancel := pygoContext(timeout)
 	t.done, t.cancel = make(chan struct{}), cancel
 	run := body(ctx)
-	go func() {
-		defer close(t.done)
-		defer func() {
-			if r := recover(); r != nil {
-				t.panicked, t.message = true, pygoPanicMessage(r)
-			}
-		}()
-		run()
-	}()
 	pygoTasksMu.Lock()
-	defer pygoTasksMu.Unlock()
 	pygoNext++
-	pygoTasks[pygoNext] = state
-	return C.uint64_t(pygoNext)
+	handle := pygoNext
+	pygoTasks[handle] = state
+	pygoTasksMu.Unlock()
+	go func() {
+		func() {
+			defer close(t.done)
+			defer func() {
+				if r := recover(); r != nil {
+					t.panicked, t.message = true, pygoPanicMessage(r)
+				}
+			}()
+			run()
+		}()
+		if token != 0 && pygoNotify(token) != 0 {
+			pygoTaskOf(C.uint64_t(handle), true)
+			cancel()
+		}
+	}()
+	return C.uint64_t(handle)
 }
 
 func pygoTaskOf(handle C.uint64_t, remove bool) pygoAsync {
@@ -438,6 +487,16 @@ func pygo_cancel(handle C.uint64_t) {
 	}
 }
 
+// pygo_interrupt cancels the call's context and keeps it: one of its Python callbacks raised, so
+// the call should wind down; its results are collected as usual.
+//
+//export pygo_interrupt
+func pygo_interrupt(handle C.uint64_t) {
+	if state := pygoTaskOf(handle, false); state != nil {
+		state.task().cancel()
+	}
+}
+
 // pygoFinish waits for the call, reports its panic or error, and returns it (nil if it failed).
 func pygoFinish(handle C.uint64_t, err *C.pygo_error, scratch *C.pygo_scratch) pygoAsync {
 	state := pygoTaskOf(handle, true)
@@ -451,10 +510,8 @@ func pygoFinish(handle C.uint64_t, err *C.pygo_error, scratch *C.pygo_scratch) p
 	switch {
 	case t.panicked:
 		pygoFail(err, scratch, 'P', t.message)
-	case t.err != nil && pygo_errors.Is(t.err, pygo_context.DeadlineExceeded):
-		pygoFail(err, scratch, 'T', t.err.Error())
 	case t.err != nil:
-		pygoFail(err, scratch, 'E', t.err.Error())
+		pygoFailError(err, scratch, t.err)
 	default:
 		return state
 	}
@@ -463,7 +520,10 @@ func pygoFinish(handle C.uint64_t, err *C.pygo_error, scratch *C.pygo_scratch) p
 `
 
 // goName is the Go function an export calls: for //export NAME, cgo requires NAME to be the
-// Go function's own name.
+// Go function's own name; a method is called on its receiver (receiverValue).
 func goName(f function) string {
+	if f.Receiver != "" {
+		return "pygoRecv." + strings.TrimPrefix(f.Name, f.Receiver+".")
+	}
 	return f.Name
 }

@@ -1,0 +1,1 @@
+"""Go APIs as they are: objects with methods, callbacks, iterators, awaitables, error types."""
