@@ -61,6 +61,8 @@ class GoExport:
     doc: str
     file: str = ""
     line: int = 0
+    # Why this build cannot call it (a WebAssembly build: its file imports "C"); "" when it can.
+    unavailable: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,4 +136,5 @@ def _export(data: Any) -> GoExport:
         doc=data.get("doc") or "",
         file=data.get("file") or "",
         line=int(data.get("line") or 0),
+        unavailable=data.get("unavailable") or "",
     )
