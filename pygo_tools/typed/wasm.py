@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import os as _pygo_os
 
-from {extension} import Runtime as _PygoRuntime, codec as _pygo_c
+from {extension} import Runtime as _pygo_Runtime, codec as _pygo_c
 
 _pygo_type, _pygo_int, _pygo_float, _pygo_str, _pygo_bytes, _pygo_len = type, int, float, str, bytes, len
 
@@ -81,13 +81,13 @@ def render_universal(
     """(module source, stub source, notes for the build log) of the universal typed module."""
     classes, functions = typed_api(spec, description)
     _, stub = render(spec, functions, classes)  # the native stub: the same API
-    reasons = {e.name: e.unavailable for e in description.functions}
+    reasons = [e.unavailable for e in description.functions]  # typed_api keeps Go's order
     structs = {c.go_name: i for i, c in enumerate(classes)}
     exports: list[tuple[str, str, str]] = []
     bodies = []
     notes = []
     for index, function in enumerate(functions):
-        reason = reasons.get(function.go_name, "")
+        reason = reasons[index]
         if reason or function.direct:
             reason = reason or "it uses C types (cgo)"
             notes.append(f"{function.go_name}: not in the universal wheel: {reason}")
@@ -98,7 +98,7 @@ def render_universal(
     parts = [*library.relative_path.split("/")]
     table = "".join(f"\n    ({s!r}, {p!r}, {r!r})," for s, p, r in exports)
     module.append(
-        "_pygo_rt = _PygoRuntime(\n"
+        "_pygo_rt = _pygo_Runtime(\n"
         f"    __name__,\n    {spec.package!r},\n"
         f"    _pygo_os.path.join(_pygo_os.path.dirname(__file__), *{parts!r}),\n"
         f"    {library.sha256!r},\n"

@@ -157,6 +157,11 @@ func run(dir, out, jsonOut, tags, goos, goarch string, wasm bool) error {
 		if err != nil {
 			return err
 		}
+		// MatchFile reads build constraints only; Go also leaves out files importing "C" without cgo.
+		withoutCgo = withoutCgo && !importsC(file)
+		if !withCgo && !withoutCgo {
+			continue
+		}
 		p.files = append(p.files, file)
 		if wasm && !withoutCgo {
 			p.cgoOnly[file] = true
@@ -231,6 +236,15 @@ func (d *description) index(name string) int {
 		}
 	}
 	return -1
+}
+
+func importsC(file *ast.File) bool {
+	for _, spec := range file.Imports {
+		if spec.Path.Value == `"C"` {
+			return true
+		}
+	}
+	return false
 }
 
 // declaresMain: the file has package main's func main.

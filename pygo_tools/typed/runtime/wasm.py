@@ -229,7 +229,7 @@ class Runtime:
             self.instance = _Instance(self, engine, self._module)
         except (wasmtime.WasmtimeError, wasmtime.Trap) as error:  # ExitTrap too: an init() panicked
             code = getattr(error, "code", None)
-            problem = f"exit code {code}" if code is not None else (str(error).splitlines() or ["?"])[0]
+            problem = f"exit code {code}" if code is not None else _last_line(str(error))
             raise self.died(f"Go could not start ({problem})") from None
         return self.instance
 
@@ -241,6 +241,12 @@ class Runtime:
 
 
 _FIELDS = {"i": "i32", "I": "i64", "F": "f64"}
+
+
+def _last_line(text: str) -> str:
+    """wasmtime's message ends with the cause ("wasm trap: ..."), after a backtrace."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "?"
 
 
 class _Instance:
@@ -311,7 +317,7 @@ class _Instance:
             except wasmtime.ExitTrap as error:
                 raise self.runtime.died(f"Go exited with code {error.code}") from None
             except (wasmtime.Trap, wasmtime.WasmtimeError) as error:
-                raise self.runtime.died(f"the Go code trapped: {str(error).splitlines()[0]}") from None
+                raise self.runtime.died(f"the Go code trapped: {_last_line(str(error))}") from None
 
         return c
 
@@ -322,11 +328,11 @@ class _Instance:
         if trap:
             caught = wasmtime.Trap._from_ptr(ctypes.cast(trap, _TRAP_P))  # freed with the object
             ctypes.cast(ctypes.byref(trap), ctypes.POINTER(ctypes.c_void_p))[0] = None
-            message = "the Go code trapped: " + (str(caught).splitlines() or ["?"])[0]
+            message = "the Go code trapped: " + _last_line(str(caught))
         if error:
             exited = wasmtime.WasmtimeError._from_ptr(error)
             code = getattr(exited, "code", None)
-            message = f"Go exited with code {code}" if code is not None else (str(exited).splitlines() or ["?"])[0]
+            message = f"Go exited with code {code}" if code is not None else _last_line(str(exited))
         if self.runtime.instance is self:
             raise self.runtime.died(message)
         raise self.runtime.go_panic(message)
