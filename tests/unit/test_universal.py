@@ -220,3 +220,16 @@ def test_module_exports_are_read_from_the_export_section(tmp_path: Path) -> None
     path = tmp_path / "m.wasm"
     path.write_bytes(module)
     assert module_exports(path) == ["f", "memory"]
+
+
+def test_the_module_cache_is_read_only_from_a_folder_nobody_else_can_write(tmp_path: Path) -> None:
+    """wasmtime runs what it deserializes: a cache folder another user could write is not a cache."""
+    private = runtime_module()._private
+    folder = tmp_path / "cache"
+    folder.mkdir(mode=0o700)
+    assert private(str(folder))
+    folder.chmod(0o777)
+    assert not private(str(folder))
+    folder.chmod(0o720)
+    assert not private(str(folder))
+    assert not private(str(tmp_path / "missing"))

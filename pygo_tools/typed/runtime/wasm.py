@@ -236,7 +236,8 @@ class Runtime:
     def died(self, message: str) -> BaseException:
         self.instance = None
         return self.go_panic(
-            f"{message}; the Go runtime of {self.package} stopped (its state is lost: the next call starts it again)"
+            f"{message}; the Go runtime of {self.package} stopped (Go prints why on stderr; its state is lost: "
+            "the next call starts it again)"
         )
 
 
