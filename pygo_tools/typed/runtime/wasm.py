@@ -584,7 +584,7 @@ class _Codec:
         elif kind == "L":
             if isinstance(value, (str, bytes, bytearray, dict)):
                 raise self._wrong(runtime, path, d, value)
-            if self._pack_numbers(out, value, d[1]):
+            if self._pack_numbers(out, value, d[1]) or self._pack_strings(out, value, d[1]):
                 return
             if type(value) not in (list, tuple):
                 try:
@@ -656,6 +656,17 @@ class _Codec:
         except (struct.error, TypeError, OverflowError, ValueError):
             return False
 
+    @staticmethod
+    def _pack_strings(out: bytearray, value: Any, item: Any) -> bool:
+        """A list or tuple of str, all at once; False when an item is not a str."""
+        if item != ("s",) or type(value) not in (list, tuple) or not all(type(x) is str for x in value):
+            return False
+        encoded = [x.encode("utf-8") for x in value]
+        pack = struct.Struct("<Q").pack
+        out += pack(len(encoded))
+        out += b"".join([b for x in encoded for b in (pack(len(x)), x)])
+        return True
+
     def _integer(self, runtime: Runtime, value: Any, d: Any, path: _Path) -> int:
         if isinstance(value, (float, str, bytes)):
             raise self._wrong(runtime, path, d, value)
@@ -714,6 +725,22 @@ class _Codec:
             raise SystemError("pygo-tools: a Go result was cut short")
         return at + n
 
+    @staticmethod
+    def _strings(data: bytes, at: int, n: int) -> tuple[list[str], int]:
+        unpack = struct.Struct("<Q").unpack_from
+        end = len(data)
+        listed = []
+        for _ in range(n):
+            if at + 8 > end:
+                raise SystemError("pygo-tools: a Go result was cut short")
+            (size,) = unpack(data, at)
+            at += 8
+            if size > end - at:
+                raise SystemError("pygo-tools: a Go result was cut short")
+            listed.append(data[at : at + size].decode("utf-8"))
+            at += size
+        return listed, at
+
     def _decode(self, runtime: Runtime, data: bytes, at: int, d: Any, depth: int) -> tuple[Any, int]:
         if depth > self.DEPTH:
             raise ValueError("a Go result is nested too deeply")
@@ -741,6 +768,8 @@ class _Codec:
                     end = self._take(data, at, n * size)
                     items = list(struct.unpack_from(f"<{n}{code}", data, at))
                     return items, end
+                if d[1] == ("s",):  # strings: one tight loop
+                    return self._strings(data, at, n)
                 listed = []
                 for _ in range(n):
                     item, at = self._decode(runtime, data, at, d[1], depth + 1)
