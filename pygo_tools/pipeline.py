@@ -237,8 +237,7 @@ def finish_wheel(config: Config, target: Target, raw_wheel: Path, dist_dir: Path
     else:
         with log.step("tag wheel"):
             repaired = tag_program_wheel(raw_wheel, target, config)
-    if config.sbom:
-        with log.step("sbom"):
-            repaired = add_sbom(config, repaired, temp / "sbom")
+    if config.sbom:  # a fraction of a second: a line with -v only
+        repaired = add_sbom(config, repaired, temp / "sbom")
     check_published(repaired)
     return publish_wheel(repaired, dist_dir)
