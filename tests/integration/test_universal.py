@@ -296,3 +296,24 @@ def test_a_sandbox_with_no_home_still_runs_without_a_cache(plaingo_wheels: dict[
         env=env,
     )
     assert done.stdout.strip() == "3", done.stderr
+
+
+def test_the_example_builds_a_universal_wheel_whose_plain_go_runs(tmp_path: Path) -> None:
+    from conftest import EXAMPLE
+
+    project = copy_project(EXAMPLE, tmp_path)
+    result = run_build(project, tmp_path / "out", "--target", "wasip1/wasm")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "typed module: Hello: not in the universal wheel: its file imports" in result.stderr
+    assert "wrote hello_go.api: 3 typed functions over WebAssembly" in result.stderr
+    python = make_venv(tmp_path / "venv")
+    pip_install(python, result.stdout.strip())
+    (tmp_path / "a.txt").write_text("a")
+    code = (
+        "import hashlib, hello_go\n"
+        "assert hello_go.sha256(b'abc') == hashlib.sha256(b'abc').hexdigest()\n"
+        "print(hello_go.checksum_files(['a.txt'])['a.txt'][:12], hello_go.parse_size('2M'))\n"
+        "try:\n    hello_go.hello('Go')\nexcept NotImplementedError as error:\n    print(type(error).__name__)\n"
+    )
+    run = run_python(python, "-c", code, cwd=tmp_path)
+    assert run.stdout.split() == ["ca978112ca1b", "2097152", "NotImplementedError"], run.stderr
