@@ -233,3 +233,11 @@ def test_the_module_cache_is_read_only_from_a_folder_nobody_else_can_write(tmp_p
     folder.chmod(0o720)
     assert not private(str(folder))
     assert not private(str(tmp_path / "missing"))
+
+
+def test_without_a_wasmtime_for_this_platform_the_import_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "wasmtime", None)  # `import wasmtime` fails, as where it has no build
+    spec = importlib.util.spec_from_file_location("pygo_universal_runtime_without", RUNTIME)
+    assert spec and spec.loader
+    with pytest.raises(ImportError, match=r"it runs Go through wasmtime, which cannot be imported here .*sdist"):
+        spec.loader.exec_module(importlib.util.module_from_spec(spec))
