@@ -317,3 +317,50 @@ def test_the_example_builds_a_universal_wheel_whose_plain_go_runs(tmp_path: Path
     )
     run = run_python(python, "-c", code, cwd=tmp_path)
     assert run.stdout.split() == ["ca978112ca1b", "2097152", "NotImplementedError"], run.stderr
+
+
+def test_big_and_odd_buffers_memory_and_fork(wasmhost: Path, tmp_path: Path) -> None:
+    code = (
+        "import hashlib, os, resource, sys\n"
+        "big = os.urandom(24 << 20)\n"
+        "print(api.Sha256(big) == hashlib.sha256(big).hexdigest(), api.Sha256(b'a')[:8])\n"  # grows, then shrinks
+        "try:\n    api.Sha256(memoryview(b'abcdef')[::2])\nexcept ValueError as error:\n    print(error)\n"
+        "def rss(): return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "s = 'x' * 1000\n"
+        "for _ in range(20000): api.Env(s); api.WriteText(os.devnull, s)\n"  # Go's heap settles
+        "before = rss()\n"
+        "for _ in range(40000): api.Env(s); api.WriteText(os.devnull, s)\n"
+        "print('grew under 2 MB:', rss() - before < 2048)\n"
+        "sys.stdout.flush()\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    try:\n        api.Count()\n"
+        "    except api.GoForkError as error:\n        print(str(error)[:60], flush=True)\n"
+        "    os._exit(0)\n"
+        "os.waitpid(pid, 0)\n"
+        "print(api.Count() > 0)\n"
+    )
+    assert call(wasmhost, tmp_path, code).stdout.splitlines() == [
+        "True ca978112",
+        "Sha256() argument 'data': the buffer must be contiguous",
+        "grew under 2 MB: True",
+        "this process was forked after wasmhost started the Go runtim",
+        "True",
+    ]
+
+
+def test_a_damaged_cached_module_is_compiled_again(plaingo_wheels: dict[str, Path], tmp_path: Path) -> None:
+    python = make_venv(tmp_path / "venv")
+    pip_install(python, str(plaingo_wheels["universal"]))
+    cache = tmp_path / "cache"
+    env = {**clean_env(), "PYGO_TOOLS_WASM_CACHE": str(cache)}
+    command = [str(python), "-I", "-c", "from plaingo import api; print(api.Total([1, 2]))"]
+    first = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert first.stdout.strip() == "3", first.stderr
+    (cached,) = cache.glob("*.cwasm")
+    assert cache.stat().st_mode & 0o777 == 0o700 and cached.stat().st_mode & 0o777 == 0o600
+    size = cached.stat().st_size
+    cached.write_bytes(cached.read_bytes()[: size // 2])  # as by a crash or a full disk
+    again = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert again.stdout.strip() == "3", again.stderr
+    assert cached.stat().st_size == size, "compiled again and cached whole"
