@@ -96,7 +96,7 @@ def render_universal(
             bodies.append(_function(index, function, structs, exports))
     module = [HEADER.format(package=spec.package, extension=spec.extension)]
     parts = [*library.relative_path.split("/")]
-    table = "".join(f"\n    ({s!r}, {p!r}, {r!r})," for s, p, r in exports)
+    table = "".join(f"\n        ({s!r}, {p!r}, {r!r})," for s, p, r in exports)
     module.append(
         "_pygo_rt = _pygo_Runtime(\n"
         f"    __name__,\n    {spec.package!r},\n"

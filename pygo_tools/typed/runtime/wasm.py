@@ -435,7 +435,6 @@ class _Codec:
     DEPTH = 1000
 
     def __init__(self) -> None:
-        self.runtimes: dict[int, Runtime] = {}
         self._parsed: dict[str, Any] = {}
 
     # -- arguments --------------------------------------------------------------------------------
