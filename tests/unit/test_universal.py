@@ -241,3 +241,11 @@ def test_without_a_wasmtime_for_this_platform_the_import_says_what_to_do(monkeyp
     assert spec and spec.loader
     with pytest.raises(ImportError, match=r"it runs Go through wasmtime, which cannot be imported here .*sdist"):
         spec.loader.exec_module(importlib.util.module_from_spec(spec))
+
+
+def test_the_universal_target_needs_go_1_24() -> None:
+    from pygo_tools.errors import ToolNotFoundError
+
+    with pytest.raises(ToolNotFoundError, match=r"is Go 1\.23; the universal wheel needs Go 1\.24 or newer"):
+        WASM.platform.resolve(WASM, Path("/opt/go/bin/go"), (1, 23))
+    assert WASM.platform.resolve(WASM, Path("/opt/go/bin/go"), (1, 27)) is WASM
