@@ -1,5 +1,5 @@
 // Package main is built by pygo-tools with -buildmode=c-shared. Hello is cgo's own //export
-// (C types); the other functions (hash.go, size.go) are plain Go marked //pygo:export, and
+// (C types); the other functions (sha.go, size.go) are plain Go marked //pygo:export, and
 // pygo-tools generates their C side. All of them are typed functions in hello_go.api.
 //
 // Plain Go lives in files that do not import "C": the universal wheel (--target wasip1/wasm)
