@@ -33,6 +33,7 @@ def test_the_universal_target_is_go_s_own_name_compiles_no_c_and_is_not_in_all(t
     assert parse_target(" WASIP1/wasm ") is WASM and WASM.universal and not WASM.uses_zig
     config = write_config(tmp_path, wrapper="myproj.api", signatures=[])
     assert "wasip1/wasm" not in (expand_all(["all"], config) or [])
+    assert (expand_all(["all", "wasip1/wasm"], config) or [])[0] == "wasip1/wasm", "by name, beside all"
     assert wheel_tag(config, WASM, lambda: ("cp39", "abi3", "x")) == ("py3", "none", "any")
     assert runtime_requirement(config, WASM, "cffi>=1.15") == "wasmtime>=50"
     assert runtime_requirement(config, TARGETS["linux/arm64"], "cffi>=1.15") == "cffi>=1.15"
