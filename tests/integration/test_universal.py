@@ -47,6 +47,7 @@ def test_the_universal_wheel_is_pure_requires_wasmtime_and_has_the_native_api(pl
     universal, native = read_wheel(plaingo_wheels["universal"]), read_wheel(plaingo_wheels["native"])
     assert universal.path.name == "plaingo-0.1.0-py3-none-any.whl"
     assert universal.requires_dist == ["wasmtime>=50"]
+    assert native.requires_dist == ["cffi>=1.15"], "built in the same command, each with its own"
     assert sorted(n for n in universal.names if not n.startswith("plaingo-0.1.0.dist-info/")) == [
         "plaingo/__init__.py",
         "plaingo/_native.py",
