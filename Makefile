@@ -70,6 +70,7 @@ bench: venv
 	$(PY) benchmarks/data.py
 	$(PY) benchmarks/values.py
 	$(PY) benchmarks/shapes.py
+	$(PY) benchmarks/universal.py
 	$(PY) benchmarks/builds.py
 	$(PY) benchmarks/build_targets.py
 

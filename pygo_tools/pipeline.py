@@ -11,7 +11,13 @@
     8. wheel          written by setuptools' bdist_wheel (the front end)
     9. checks         what must be in the wheel is there ............... finish_wheel()
    10. repair         the platform's checks and tag (auditwheel...) .... finish_wheel()
-   11. publish        the wheel, atomically, into the dist folder ...... finish_wheel()
+   11. SBOM           the Go modules inside, in .dist-info/sboms/ ...... finish_wheel()
+   12. publish        the wheel, atomically, into the dist folder ...... finish_wheel()
+
+The universal target (``wasip1/wasm``) differs in steps 4 to 6 only (``build_universal``): Go
+builds a WebAssembly module instead of a C library, no C is compiled, and the typed module is
+Python over wasmtime; the wheel is ``py3-none-any`` and requires wasmtime instead of cffi
+(``wheel_tag``, ``runtime_requirement``).
 
 Every check of the configuration runs in step 1, or (names that need Go's exports) in step 4
 before any compiler does. The front ends (``frontends/setup_py.py`` for setuptools commands,
@@ -30,15 +36,18 @@ from pathlib import Path
 from .errors import BuildError
 from .options import BuildOptions
 from .platforms import ExtensionSettings, Target, host_platform
+from .platforms.wasi import WASMTIME_REQUIREMENT
 from .platforms.zig import ZigCompiler, find_zig
 from .steps import editable
 from .steps.config import Config, load_config
 from .steps.extension import extension_settings, write_cffi_source
 from .steps.golib import GoLibrary, build_go_library
 from .steps.programs import build_programs, tag_program_wheel, write_program_modules
+from .steps.sbom import add_sbom
 from .steps.sources import check_sources
 from .steps.toolchain import GoToolchain, find_go
 from .steps.typed_module import check_typed_names, write_typed_module
+from .steps.universal import check_universal, write_universal_package
 from .typed.generator import generate_exports, generator_binary
 from .util import log
 from .util.atomic import copy_atomically
@@ -65,7 +74,10 @@ def plan(project_dir: Path, options: BuildOptions) -> Plan:
 
 def check_buildable(target: Target, config: Config) -> None:
     """Extensions cross-compile from Linux to every target (zig); pure Go programs build for
-    every target from anywhere."""
+    every target from anywhere; the universal wheel builds anywhere Go runs."""
+    if target.universal:
+        check_universal(config, target)
+        return
     if not config.has_extension or target.host:
         return
     here = host_platform()
@@ -119,7 +131,9 @@ def build_native(
     # An in-place build (editable installs) records its Go inputs for the rebuild-on-import hook;
     # taken before the build, so that an edit made while it runs still counts as a change.
     inputs = editable.snapshot(config) if root == config.project_dir else None
-    if config.has_extension:
+    if config.has_extension and target.universal:
+        build_universal(config, tools, work, root)
+    elif config.has_extension:
         library = build_library(config, tools, work / "go")
         with log.quiet_stdout():  # cffi prints "generating <file>"
             source = write_cffi_source(config, library, work / "cffi")
@@ -140,6 +154,36 @@ def build_native(
         editable.record(config, inputs)
 
 
+def build_universal(config: Config, tools: Toolchain, work: Path, root: Path) -> None:
+    """Steps 4 to 6 for the universal wheel: the Go library as a WebAssembly module, no C, and the
+    typed module in Python over the runtime that stands where the cffi extension would."""
+    library = build_library(config, tools, work / "go")
+    write_universal_package(config, library, root)
+
+
+def builds_cffi_extension(config: Config, target: Target) -> bool:
+    """The wheel has a compiled cffi extension (every extension target but the universal one)."""
+    return config.has_extension and not target.universal
+
+
+def wheel_tag(
+    config: Config, target: Target, setuptools_tag: Callable[[], tuple[str, str, str]]
+) -> tuple[str, str, str]:
+    """The tag the raw wheel gets: the extension's abi3 one as setuptools makes it; any Python 3
+    for programs only (the platform comes in step 10); everywhere for the universal wheel."""
+    if target.universal:
+        return ("py3", "none", "any")
+    tag = setuptools_tag()
+    return tag if config.has_extension else ("py3", "none", tag[2])
+
+
+def runtime_requirement(config: Config, target: Target, cffi_requirement: str) -> str | None:
+    """What the wheel needs at run time to call Go: cffi, or wasmtime for the universal wheel."""
+    if not config.has_extension:
+        return None
+    return WASMTIME_REQUIREMENT if target.universal else cffi_requirement
+
+
 def build_library(config: Config, tools: Toolchain, build_dir: Path) -> GoLibrary:
     """Step 4: with a typed module, the generated exports first (and the names the config gives
     them checked), then the Go library."""
@@ -149,7 +193,13 @@ def build_library(config: Config, tools: Toolchain, build_dir: Path) -> GoLibrar
     if config.wrapper:
         generator = generator_binary(tools.go.path, tools.go.version, _host_executable_suffix())
         exports, overlay = generate_exports(
-            generator, config.go_path.resolve(), build_dir, target.goos, target.goarch, config.build_tags
+            generator,
+            config.go_path.resolve(),
+            build_dir,
+            target.goos,
+            target.goarch,
+            config.build_tags,
+            wasm=target.universal,
         )
         check_typed_names(config, exports)
     cc = shlex.join(tools.cc) if tools.cc else None
@@ -161,10 +211,17 @@ def _host_executable_suffix() -> str:
     return here.executable_suffix if here else ""
 
 
-def expected_contents(config: Config) -> ExpectedContents:
+def expected_contents(config: Config, target: Target) -> ExpectedContents:
     """What step 9 checks for in the wheel."""
     if not config.has_extension and not config.executables:
         return ExpectedContents()
+    if target.universal:
+        return ExpectedContents(
+            extension=config.extension,
+            library_prefix=f"{config.library_subdir}/lib{config.library}.wasm",
+            typed_module=config.wrapper.replace(".", "/") + ".py",
+            universal=True,
+        )
     return ExpectedContents(
         extension=config.extension,
         library_prefix=f"{config.library_subdir}/lib{config.library}." if config.has_extension else "",
@@ -177,14 +234,17 @@ def expected_contents(config: Config) -> ExpectedContents:
 
 
 def finish_wheel(config: Config, target: Target, raw_wheel: Path, dist_dir: Path, temp: Path) -> Path:
-    """Steps 9 to 11: check the wheel setuptools wrote, repair (or tag) it, look at it a last
-    time, publish it into ``dist_dir``. ``temp`` is a private folder for the steps between."""
-    check_contents(raw_wheel, expected_contents(config))
+    """Steps 9 to 12: check the wheel setuptools wrote, repair (or tag) it, add its SBOM, look at
+    it a last time, publish it into ``dist_dir``. ``temp`` is a private folder for the steps
+    between."""
+    check_contents(raw_wheel, expected_contents(config, target))
     if config.has_extension:
         with log.step("repair wheel"):
             repaired = target.platform.repair_wheel(raw_wheel, target, temp / "repaired")
     else:
         with log.step("tag wheel"):
             repaired = tag_program_wheel(raw_wheel, target, config)
+    if config.sbom:  # a fraction of a second: a line with -v only
+        repaired = add_sbom(config, repaired, temp / "sbom")
     check_published(repaired)
     return publish_wheel(repaired, dist_dir)

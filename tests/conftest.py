@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from pygo_tools.platforms import host_target
 from pygo_tools.steps.config import Config, load_config
 
 REPO = Path(__file__).resolve().parent.parent
@@ -131,6 +132,36 @@ def example_wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         goos = "windows" if platform.startswith("win") else "darwin" if platform.startswith("macosx") else "linux"
         goarch = "arm64" if "arm64" in platform or "aarch64" in platform else "amd64"
         wheels[f"{goos}/{goarch}"] = Path(line)
+    return wheels
+
+
+def build_for(project: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Path], str]:
+    """A fixture project built for this machine and as the universal wheel, in one command:
+    ``({"native": wheel, "universal": wheel}, the build's log)``."""
+    work = tmp_path_factory.mktemp(project)
+    copied = copy_project(PROJECTS / project, work)
+    targets = ["--target", "wasip1/wasm", "--target", host_target().name]
+    result = run_build(copied, work / "out", *targets, env={"SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH})
+    assert result.returncode == 0, result.stderr[-4000:]
+    universal, native = (Path(line) for line in result.stdout.split())
+    assert universal.name.endswith("-py3-none-any.whl") and "abi3" in native.name, result.stdout
+    return {"native": native, "universal": universal}, result.stderr
+
+
+@pytest.fixture(scope="session")
+def plaingo_wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """tests/projects/plaingo (every Go type the typed module converts), native and universal."""
+    wheels, log = build_for("plaingo", tmp_path_factory)
+    assert "wrote plaingo.api: 20 typed functions, 3 dataclasses" in log
+    assert "wrote plaingo.api: 20 typed functions over WebAssembly" in log
+    return wheels
+
+
+@pytest.fixture(scope="session")
+def wasmhost_wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """tests/projects/wasmhost (files, environment, exits, a cgo function), native and universal."""
+    wheels, log = build_for("wasmhost", tmp_path_factory)
+    assert 'typed module: Twice: not in the universal wheel: its file imports "C" (cgo)' in log
     return wheels
 
 

@@ -47,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="OS/ARCH",
         dest="targets",
         help="build for this Go target, e.g. linux/arm64 or windows/amd64; repeat for several, or `all` "
-        "for every target this machine can build (from Linux: all of them) "
+        "for every native target this machine can build (from Linux: all of them); wasip1/wasm builds "
+        "the universal WebAssembly wheel (py3-none-any, runs through wasmtime), which `all` leaves out "
         f"(default: $PYGO_TOOLS_TARGET, else this machine). Known: {', '.join(TARGETS)}",
     )
     build.add_argument(

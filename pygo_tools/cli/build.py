@@ -38,6 +38,8 @@ def expand_all(names: list[str] | None, config: Config) -> list[str] | None:
         return names
     buildable = []
     for name, target in TARGETS.items():
+        if target.universal:  # `all` is every native platform; the universal wheel is asked for by name
+            continue
         try:
             check_buildable(target, config)
             buildable.append(name)

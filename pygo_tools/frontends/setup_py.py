@@ -97,22 +97,26 @@ def setup_arguments(plan: pipeline.Plan, cffi_requirement: str, kwargs: dict[str
     cmdclass["build"] = make_build(cmdclass.get("build", _build))
     cmdclass["build_ext"] = make_build_ext(config, target, cmdclass.get("build_ext", _build_ext))
     cmdclass["bdist_wheel"] = make_bdist_wheel(config, targets, cmdclass.get("bdist_wheel", _bdist_wheel))
-    cmdclass["egg_info"] = make_egg_info(config, cffi_requirement, cmdclass.get("egg_info", _egg_info))
+    requirement = pipeline.runtime_requirement(config, target, cffi_requirement)
+    cmdclass["egg_info"] = make_egg_info(config, requirement, cmdclass.get("egg_info", _egg_info))
     cmdclass["sdist"] = make_sdist(config, cmdclass.get("sdist", _sdist))
     cmdclass["editable_wheel"] = make_editable_wheel(config, cmdclass.get("editable_wheel", _editable_wheel))
     options = {key: dict(value) for key, value in kwargs.pop("options", {}).items()}
     options.setdefault("bdist_wheel", {})
-    if config.has_extension:
+    extension = pipeline.builds_cffi_extension(config, target)
+    if extension:
         options["bdist_wheel"].setdefault("py_limited_api", config.limited_api_tag)
     # One build directory per target, so targets never share objects or extensions.
     options.setdefault("build", {}).setdefault("build_base", os.path.join("build", target.slug))
     if not target.host:
         options["bdist_wheel"]["plat_name"] = target.unrepaired_platform_tag
     ext_modules = list(kwargs.pop("ext_modules", []))
-    if config.has_extension:
+    if extension:
         ext_modules.append(placeholder_extension(config))
     else:
-        kwargs["distclass"] = PlatformDistribution  # programs only: still a platform wheel
+        # Programs only: still a platform wheel. The universal wheel: build_ext runs the Go
+        # build too, and bdist_wheel tags it py3-none-any (pipeline.wheel_tag).
+        kwargs["distclass"] = PlatformDistribution
     # The Go sources are in the sdist (so SOURCES.txt lists them) but never in the wheel.
     if config.go_path.is_relative_to(config.package_dir):
         excluded = {key: list(value) for key, value in kwargs.pop("exclude_package_data", {}).items()}
@@ -194,9 +198,9 @@ def make_editable_wheel(config: Config, base: type[_editable_wheel]) -> type[_ed
     return editable_wheel
 
 
-def make_egg_info(config: Config, cffi_requirement: str, base: type[_egg_info]) -> type[_egg_info]:
-    """An ``egg_info`` (which writes the metadata of every route) that keeps cffi required and
-    the programs' console commands declared.
+def make_egg_info(config: Config, requirement: str | None, base: type[_egg_info]) -> type[_egg_info]:
+    """An ``egg_info`` (which writes the metadata of every route) that keeps cffi (or, for the
+    universal wheel, wasmtime) required and the programs' console commands declared.
 
     A ``[project]`` table in pyproject.toml replaces ``install_requires`` and ``entry_points``
     after ``setup()`` received them (which is how pygo-tools 0.1.8 lost cffi under pip), so
@@ -205,8 +209,8 @@ def make_egg_info(config: Config, cffi_requirement: str, base: type[_egg_info]) 
 
     class egg_info(base):  # type: ignore[misc]
         def run(self) -> None:
-            if config.has_extension:
-                require(self.distribution, cffi_requirement)
+            if requirement:
+                require(self.distribution, requirement)
             if config.executables:
                 add_console_scripts(self.distribution, console_scripts(config))
             base.run(self)
@@ -333,9 +337,9 @@ def make_bdist_wheel(config: Config, targets: list[Target], base: type[_bdist_wh
                 self._build_in_child(other)
 
         def get_tag(self) -> tuple[str, str, str]:
-            tag: tuple[str, str, str] = base.get_tag(self)
-            # Programs only: any Python 3 can run them; tag_program_wheel sets the platform.
-            return tag if config.has_extension else ("py3", "none", tag[2])
+            # Not base.get_tag for the universal wheel: it would check that a wheel with a build
+            # step (Root-Is-Purelib: false) fits this interpreter.
+            return pipeline.wheel_tag(config, targets[0], lambda: base.get_tag(self))
 
         def _build_in_child(self, target: Target) -> None:
             """setup.py again, in a child process, for one more target (the options go through

@@ -102,6 +102,9 @@ class Platform(ABC):
     binary_readers: ClassVar[tuple[tuple[str, str], ...]] = ()
     # As the build machine: whether extensions for other OSes can be built here (zig).
     cross_compiles_extensions: ClassVar[bool] = False
+    # Runs on every OS and CPU through a runtime (WebAssembly): no C and no zig, no extension but
+    # a Go module the typed module runs, and a py3-none-any wheel (pipeline.build_universal).
+    universal: ClassVar[bool] = False
 
     def __repr__(self) -> str:
         return f"<platform {self.goos}>"

@@ -14,9 +14,10 @@ from ..errors import ConfigError
 from .base import Platform
 from .linux import LINUX
 from .macos import MACOS
+from .wasi import WASI
 from .windows import WINDOWS
 
-PLATFORMS: tuple[Platform, ...] = (LINUX, MACOS, WINDOWS)
+PLATFORMS: tuple[Platform, ...] = (LINUX, MACOS, WINDOWS, WASI)
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,14 @@ class Target:
 
     @property
     def uses_zig(self) -> bool:
-        """Cross targets always compile C with zig; the host only when asked to."""
-        return self.zig or not self.host
+        """Cross targets always compile C with zig; the host only when asked to; a universal
+        target compiles no C."""
+        return not self.platform.universal and (self.zig or not self.host)
+
+    @property
+    def universal(self) -> bool:
+        """A wheel for every platform (WebAssembly), not for one OS and CPU."""
+        return self.platform.universal
 
     @property
     def name(self) -> str:
@@ -85,6 +92,8 @@ TARGETS: dict[str, Target] = {
         Target(MACOS, "arm64", "arm64", "aarch64-macos"),
         Target(WINDOWS, "amd64", "amd64", "x86_64-windows-gnu"),
         Target(WINDOWS, "arm64", "arm64", "aarch64-windows-gnu"),
+        # The universal wheel: not part of `--target all`, which means every native platform.
+        Target(WASI, "wasm", "any", ""),
     )
 }
 
@@ -108,9 +117,26 @@ def host_target() -> Target:
     return replace(TARGETS[f"{found.goos}/{goarch}"], host=True)
 
 
+# Upstream says why a Go extension cannot be built for musl: the alternatives, for the refusal.
+MUSL_REFUSAL = (
+    "a Go c-shared library cannot be loaded by musl's dynamic loader (Alpine and other musl Linux): "
+    "Go's runtime uses the initial-exec TLS model, which musl refuses in a dlopen()ed library "
+    '("initial-exec TLS resolves to dynamic definition"); Go has not fixed it, see '
+    "golang/go#13492 and golang/go#54805"
+)
+MUSL_HINT = (
+    "build the universal wheel instead (--target wasip1/wasm: runs on musl through wasmtime's "
+    "musllinux wheels, and pip picks it there); Go programs (executables) need no such wheel: "
+    "their linux wheels are tagged musllinux already"
+)
+
+
 def parse_target(name: str) -> Target:
-    """``linux/arm64`` to its :class:`Target`; an unknown name lists the known ones."""
+    """``linux/arm64`` to its :class:`Target`; an unknown name lists the known ones; a musl
+    target is refused with the upstream reason."""
     key = name.strip().lower()
+    if "musl" in key or "alpine" in key:
+        raise ConfigError(f"target {name!r}: {MUSL_REFUSAL}", hint=MUSL_HINT)
     if key not in TARGETS:
         raise ConfigError(f"unknown target {name!r}", hint="known targets: " + ", ".join(TARGETS))
     target = TARGETS[key]

@@ -183,6 +183,16 @@ class Config:
             '"/usr/local/go/bin/go"',
         ),
     )
+    sbom: bool = field(
+        default=True,
+        metadata=_doc(
+            "Put a CycloneDX software bill of materials in every wheel, in `.dist-info/sboms/` (PEP 770): "
+            "the Go toolchain, the Go main module and every Go module compiled into the wheel's binaries, "
+            "with versions and hashes. `false` leaves it out.",
+            "boolean",
+            "false",
+        ),
+    )
     limited_api: str = field(
         default="3.9",
         metadata=_doc("Oldest CPython the abi3 wheel supports: `3.9` tags it `cp39-abi3`.", "string", '"3.10"'),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..errors import BuildError, ConfigError
 from ..platforms import Target
+from ..platforms.wasi import check_module
 from ..typed.generator import GENERATED
 from ..typed.model import ExportsDescription
 from ..util import commands, log
@@ -27,7 +28,7 @@ C_LIBRARY_FUNCTIONS = frozenset({"free", "malloc", "calloc", "realloc"})
 @dataclass(frozen=True)
 class GoLibrary:
     path: Path
-    header: Path
+    header: Path  # the C header cgo writes (none for a universal target: no cgo there)
     target: Target
     # What gen/exports.go found (with a `wrapper` configured): the exports and their struct types.
     exports: ExportsDescription = field(default_factory=ExportsDescription)
@@ -85,9 +86,10 @@ def build_go_library(
     env = {**go_build_env(target, cc), **target.platform.prepare_go_build(target)}
     command = go_build_command(config, target, go, output, overlay)
     header = output.with_suffix(".h")
+    outputs = (output,) if target.universal else (output, header)
     stamp = Stamp(build_dir / "go-build.stamp")
     key = go_inputs_key(config, go, command, env, build_dir)
-    if stamp.matches(key, (output, header)):
+    if stamp.matches(key, outputs):
         log.info(f"pygo-tools ✓ go build {target.name} 0.0s (unchanged)")
     else:
         # Go keeps an output whose build ID matches, whatever follows that ID (a file truncated
@@ -95,18 +97,22 @@ def build_go_library(
         stamp.remove()
         for stale in (output, header):
             stale.unlink(missing_ok=True)
-        with log.step(f"go build {target.name}"):
-            commands.run(
-                command,
-                cwd=source,
-                env=env,
-                hint="the Go compiler's own message is above; fix the Go code and build again",
+        hint = "the Go compiler's own message is above; fix the Go code and build again"
+        if target.universal:
+            hint += (
+                '; a wasip1 build leaves out the files that import "C" (WebAssembly has no C), so the '
+                "other files must not need what those files declare"
             )
-        if not output.is_file() or not header.is_file():
-            raise BuildError(f"go build succeeded but did not write {output.name} and {header.name}")
-        stamp.write(key, (output, header))
+        with log.step(f"go build {target.name}"):
+            commands.run(command, cwd=source, env=env, hint=hint)
+        if not all(path.is_file() for path in outputs):
+            raise BuildError(f"go build succeeded but did not write {' and '.join(p.name for p in outputs)}")
+        stamp.write(key, outputs)
     description = exports or ExportsDescription()
-    check_exports(config, header, description)
+    if target.universal:
+        check_module(output, tuple(f.symbol for f in description.functions if f.symbol))
+    else:
+        check_exports(config, header, description)
     return GoLibrary(path=output, header=header, target=target, exports=description)
 
 

@@ -378,9 +378,7 @@ def _method_defs(index: int, function: TypedFunction, aio_prefix: str, c_functio
         # CPython reads a text signature only after the function's own name
         aio_doc = aio_prefix + doc
         name = c_string(aio_prefix + function.name)
-        entries.append(
-            f"    {{{name}, (PyCFunction)(void (*)(void))pygo_a{index}, {flags}, {c_string(aio_doc)}}},"
-        )
+        entries.append(f"    {{{name}, (PyCFunction)(void (*)(void))pygo_a{index}, {flags}, {c_string(aio_doc)}}},")
     return entries
 
 

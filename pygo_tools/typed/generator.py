@@ -43,15 +43,24 @@ def generator_binary(go_path: Path, go_version: tuple[int, int], executable_suff
 
 
 def generate_exports(
-    generator: Path, source: Path, build_dir: Path, goos: str, goarch: str, build_tags: tuple[str, ...]
+    generator: Path,
+    source: Path,
+    build_dir: Path,
+    goos: str,
+    goarch: str,
+    build_tags: tuple[str, ...],
+    wasm: bool = False,
 ) -> tuple[ExportsDescription, Path]:
     """Run the generator on the Go package in ``source``: wrappers that catch panics and errors,
     and a description of the exports. The wrappers join the build through ``-overlay``, so
-    nothing is written into the user's source tree. Returns the description and the overlay."""
+    nothing is written into the user's source tree. Returns the description and the overlay.
+    ``wasm``: //go:wasmexport wrappers for a WebAssembly build instead of cgo exports."""
     generated = build_dir / GENERATED
     description = build_dir / "exports.json"
     command = [str(generator), "-dir", str(source), "-out", str(generated)]
     command += ["-json", str(description), "-goos", goos, "-goarch", goarch]
+    if wasm:
+        command.append("-wasm")
     if build_tags:
         command += ["-tags", ",".join(build_tags)]
     with log.step("go exports"):

@@ -12,6 +12,12 @@ A new Go type is one row here (a :class:`Kind` subclass in :data:`KINDS`), its c
 format, its encoder and decoder in ``runtime/typed.c`` and ``gen/wrappers.go``. A test checks that
 the Go and Python tables name the same kinds.
 
+The universal (WebAssembly) wheel's typed module is Python (``wasm.py``): each row also says how
+its Python function passes a value to the ``//go:wasmexport`` export (``wasm_argument``: wasm has
+numbers only, so a buffer is staged in the module's memory and passed as address and length) and
+reads a lone result back (``wasm_result``); packed values use ``runtime/wasm.py``'s codec, the
+same layout as ``typed.c``'s.
+
 Every C identifier a row writes is built from an index (``pygo_s3``), never from user text;
 user text only appears inside C string literals (:func:`c_string`).
 """
@@ -45,6 +51,17 @@ class CArgument:
     convert: list[str] = field(default_factory=list)  # the conversion, jumping to pygo_done on failure
     release: list[str] = field(default_factory=list)  # after the call, on every path
     value: str = ""  # the C expression passed to Go
+
+
+@dataclass
+class WasmArgument:
+    """The Python a row writes to pass parameter ``name`` to a wasm export."""
+
+    convert: list[str] = field(default_factory=list)  # checks and conversions (may rebind ``name``)
+    staged: str = ""  # an expression of bytes to copy into the module's memory first
+    values: list[str] = field(default_factory=list)  # wasm values; ``{address}``: the staged copy's
+    letters: str = ""  # their wasm types: i (i32), I (i64), F (f64)
+    after: list[str] = field(default_factory=list)  # after the call (Go wrote into the buffer)
 
 
 class Kind:
@@ -85,6 +102,32 @@ class Kind:
         """A C statement releasing a result Go handed over but Python will not get (an error or a
         callback's exception came with it); "" when nothing needs releasing."""
         return f"pygo_release({value}, &pygo_s);" if self.owned_result else ""
+
+    # -- the universal wheel (WebAssembly) ---------------------------------------------------------
+    # A lone result's wasm type (a letter, as in WasmArgument.letters), or "text"/"data" for a
+    # string or []byte result passed as address | length << 32; "" travels packed.
+    wasm_result: ClassVar[str] = ""
+
+    def wasm_argument(
+        self, i: int, name: str, t: GoType, fn: str, writes: bool, structs: dict[str, int]
+    ) -> WasmArgument:
+        raise ValueError(f"{self.name} cannot cross into WebAssembly")
+
+    def wasm_value(self, t: GoType, raw: str) -> str:
+        """The Python value of a lone result the export returned as ``raw``."""
+        return raw
+
+
+def int_bounds(t: GoType) -> tuple[int, int]:
+    """The range of a Go integer type of ``t.bits`` bits."""
+    if t.signed:
+        return -(1 << (t.bits - 1)), (1 << (t.bits - 1)) - 1
+    return 0, (1 << t.bits) - 1
+
+
+def _staged_buffer(i: int, name: str, check: str, letters: str) -> WasmArgument:
+    values = ["{address}", f"_pygo_len(_pygo_b{i})"][: len(letters)]
+    return WasmArgument(convert=[f"_pygo_b{i} = {check}"], staged=f"_pygo_b{i}", values=values, letters=letters)
 
 
 def is_signed(t: GoType) -> str:
@@ -127,6 +170,22 @@ class IntKind(Kind):
         signed_value = f"PyLong_FromLongLong((long long){value})"
         return f"({signed} ? {signed_value} : PyLong_FromUnsignedLongLong((unsigned long long){value}))"
 
+    wasm_result = "I"
+
+    def wasm_argument(
+        self, i: int, name: str, t: GoType, fn: str, writes: bool, structs: dict[str, int]
+    ) -> WasmArgument:
+        low, high = int_bounds(t)
+        convert = [
+            f"if _pygo_type({name}) is not _pygo_int or not {low} <= {name} <= {high}:",
+            f"    {name} = _pygo_c.int_arg({name}, {fn}, {i}, {low}, {high}, {t.go!r})",
+        ]
+        value = f"_pygo_c.u64({name})" if high > (1 << 63) else name
+        return WasmArgument(convert=convert, values=[value], letters="I")
+
+    def wasm_value(self, t: GoType, raw: str) -> str:
+        return f"{raw} & 0xFFFFFFFFFFFFFFFF" if not t.signed and t.bits == 64 else raw
+
 
 class FloatKind(Kind):
     name = "float"
@@ -154,6 +213,20 @@ class FloatKind(Kind):
     def c_result(self, t: GoType, value: str, length: str | None, borrowed: bool, structs: dict[str, int]) -> str:
         return f"PyFloat_FromDouble((double){value})"
 
+    wasm_result = "F"
+
+    def wasm_argument(
+        self, i: int, name: str, t: GoType, fn: str, writes: bool, structs: dict[str, int]
+    ) -> WasmArgument:
+        if t.bits == 32:
+            convert = [f"{name} = _pygo_c.float_arg({name}, {fn}, {i}, True)"]
+        else:
+            convert = [
+                f"if _pygo_type({name}) is not _pygo_float:",
+                f"    {name} = _pygo_c.float_arg({name}, {fn}, {i}, False)",
+            ]
+        return WasmArgument(convert=convert, values=[name], letters="F")
+
 
 class BoolKind(Kind):
     name = "bool"
@@ -179,6 +252,17 @@ class BoolKind(Kind):
 
     def c_result(self, t: GoType, value: str, length: str | None, borrowed: bool, structs: dict[str, int]) -> str:
         return f"PyBool_FromLong({value} != 0)"
+
+    wasm_result = "i"
+
+    def wasm_argument(
+        self, i: int, name: str, t: GoType, fn: str, writes: bool, structs: dict[str, int]
+    ) -> WasmArgument:
+        convert = [f"{name} = 1 if {name} is True else 0 if {name} is False else _pygo_c.bool_arg({name}, {fn}, {i})"]
+        return WasmArgument(convert=convert, values=[name], letters="i")
+
+    def wasm_value(self, t: GoType, raw: str) -> str:
+        return f"{raw} != 0"
 
 
 def _text_argument(i: int, fn: str, copy: int) -> CArgument:
@@ -211,6 +295,14 @@ class StringKind(Kind):
 
     def c_result(self, t: GoType, value: str, length: str | None, borrowed: bool, structs: dict[str, int]) -> str:
         return f"pygo_take_str({value}, (size_t){length}, &pygo_s)"
+
+    wasm_result = "text"
+
+    def wasm_argument(
+        self, i: int, name: str, t: GoType, fn: str, writes: bool, structs: dict[str, int]
+    ) -> WasmArgument:
+        check = f"{name}.encode() if _pygo_type({name}) is _pygo_str else _pygo_c.str_arg({name}, {fn}, {i})"
+        return _staged_buffer(i, name, check, "ii")
 
 
 class CStringKind(Kind):
@@ -264,6 +356,25 @@ class BytesKind(Kind):
     def c_result(self, t: GoType, value: str, length: str | None, borrowed: bool, structs: dict[str, int]) -> str:
         return f"pygo_take_bytes({value}, (size_t){length}, &pygo_s)"
 
+    wasm_result = "data"
+
+    def wasm_argument(
+        self, i: int, name: str, t: GoType, fn: str, writes: bool, structs: dict[str, int]
+    ) -> WasmArgument:
+        return _wasm_buffer(i, name, fn, writes, "ii")
+
+
+def _wasm_buffer(i: int, name: str, fn: str, writes: bool, letters: str) -> WasmArgument:
+    """A bytes-like argument: staged (copied in), and copied back when Go writes into it."""
+    if writes:
+        check = f"_pygo_c.buffer_arg({name}, {fn}, {i}, True)"
+    else:
+        check = f"{name} if _pygo_type({name}) is _pygo_bytes else _pygo_c.buffer_arg({name}, {fn}, {i}, False)"
+    argument = _staged_buffer(i, name, check, letters)
+    if writes:
+        argument.after = [f"_pygo_i.load({{address}}, _pygo_b{i})"]
+    return argument
+
 
 class PointerKind(Kind):
     name = "pointer"
@@ -278,6 +389,11 @@ class PointerKind(Kind):
         argument = _buffer_argument(i, fn, writes)
         argument.value = f"(void *)pygo_a{i}.p"
         return argument
+
+    def wasm_argument(
+        self, i: int, name: str, t: GoType, fn: str, writes: bool, structs: dict[str, int]
+    ) -> WasmArgument:
+        return _wasm_buffer(i, name, fn, writes, "i")  # the length, if any, is a parameter of its own
 
 
 class _Packed(Kind):
@@ -301,6 +417,12 @@ class _Packed(Kind):
 
     def c_result(self, t: GoType, value: str, length: str | None, borrowed: bool, structs: dict[str, int]) -> str:
         return f"pygo_take_value({value}, (size_t){length}, {c_string(self.descriptor(t, structs))}, &pygo_s)"
+
+    def wasm_argument(
+        self, i: int, name: str, t: GoType, fn: str, writes: bool, structs: dict[str, int]
+    ) -> WasmArgument:
+        check = f"_pygo_c.encode(_pygo_rt, {name}, {self.descriptor(t, structs)!r}, {fn}, {i})"
+        return _staged_buffer(i, name, check, "ii")
 
 
 class ListKind(_Packed):

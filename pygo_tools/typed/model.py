@@ -66,6 +66,8 @@ class GoExport:
     file: str = ""
     line: int = 0
     receiver: str = ""  # a method: the Go struct type it belongs to (name is then "Type.Method")
+    # Why this build cannot call it (a WebAssembly build: its file imports "C"); "" when it can.
+    unavailable: str = ""
 
     @property
     def method(self) -> str:
@@ -174,4 +176,5 @@ def _export(data: Any) -> GoExport:
         file=data.get("file") or "",
         line=int(data.get("line") or 0),
         receiver=data.get("receiver") or "",
+        unavailable=data.get("unavailable") or "",
     )

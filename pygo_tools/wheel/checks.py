@@ -24,13 +24,16 @@ class ExpectedContents:
     typed_module: str = ""  # "myproj/api.py" with a wrapper
     programs_dir: str = ""  # "myproj/bin/" with Go programs
     programs: tuple[str, ...] = field(default=())  # their names
+    universal: bool = False  # the WebAssembly wheel: the extension is a .py, wasmtime is required
 
 
 def check_contents(wheel: Path, expected: ExpectedContents) -> None:
     """RECORD is complete, no Go sources shipped; with an extension, it and the Go library are
     there and cffi is required; with programs, each is there and executable."""
     contents = read_wheel(wheel)
-    if expected.extension:
+    if expected.extension and expected.universal:
+        _check_universal_files(wheel, contents, expected)
+    elif expected.extension:
         _check_extension_files(wheel, contents, expected)
     if expected.programs:
         _check_programs(wheel, expected)
@@ -74,6 +77,19 @@ def _check_extension_files(wheel: Path, contents: WheelContents, expected: Expec
         raise BuildError(f"{wheel.name}: the typed module {module} is missing")
     if not any(r.split(";")[0].replace(" ", "").lower().startswith("cffi") for r in contents.requires_dist):
         raise BuildError(f"{wheel.name}: METADATA does not require cffi")
+
+
+def _check_universal_files(wheel: Path, contents: WheelContents, expected: ExpectedContents) -> None:
+    runtime = expected.extension.replace(".", "/") + ".py"
+    for name, what in (
+        (runtime, f"the runtime {expected.extension}"),
+        (expected.library_prefix, "the Go WebAssembly module"),
+        (expected.typed_module, "the typed module"),
+    ):
+        if name not in contents.names:
+            raise BuildError(f"{wheel.name}: {what} ({name}) is missing")
+    if not any(r.split(";")[0].replace(" ", "").lower().startswith("wasmtime") for r in contents.requires_dist):
+        raise BuildError(f"{wheel.name}: METADATA does not require wasmtime")
 
 
 def _check_programs(wheel: Path, expected: ExpectedContents) -> None:

@@ -64,10 +64,13 @@ type function struct {
 	Context bool        `json:"context"` // the first Go parameter is a context.Context
 	Native  bool        `json:"native"`  // //pygo:export: pygo-tools makes the cgo export
 	Direct  bool        `json:"direct"`  // uses C types of the user's preamble: called as is
-	Writes  []string    `json:"writes"`  // buffer parameters Go writes into (//pygo:writes)
-	Doc     string      `json:"doc"`
-	File    string      `json:"file"`
-	Line    int         `json:"line"`
+	// Unavailable says why this build cannot call it (-wasm: its file imports "C", or a type
+	// needs C); such a function is described but has no generated export.
+	Unavailable string   `json:"unavailable,omitempty"`
+	Writes      []string `json:"writes"` // buffer parameters Go writes into (//pygo:writes)
+	Doc         string   `json:"doc"`
+	File        string   `json:"file"`
+	Line        int      `json:"line"`
 	// A method: the struct type of its receiver (a Go object in Python); "" for a function.
 	Receiver string `json:"receiver,omitempty"`
 }
@@ -103,13 +106,14 @@ func main() {
 	goos := flag.String("goos", build.Default.GOOS, "target GOOS (which files build)")
 	goarch := flag.String("goarch", build.Default.GOARCH, "target GOARCH")
 	listKinds := flag.Bool("kinds", false, "print the table of type kinds as JSON and exit")
+	wasm := flag.Bool("wasm", false, "write //go:wasmexport wrappers for GOOS=wasip1 (no cgo) instead of cgo exports")
 	flag.Parse()
 	if *listKinds {
 		data, _ := json.Marshal(kindNames())
 		fmt.Println(string(data))
 		return
 	}
-	if err := run(*dir, *out, *jsonOut, *tags, *goos, *goarch); err != nil {
+	if err := run(*dir, *out, *jsonOut, *tags, *goos, *goarch, *wasm); err != nil {
 		fmt.Fprintln(os.Stderr, "pygo-tools exports:", err)
 		os.Exit(1)
 	}
@@ -119,27 +123,44 @@ type pkg struct {
 	fset  *token.FileSet
 	files []*ast.File
 	types map[string]*ast.TypeSpec
+	// -wasm: the files Go leaves out without cgo (they import "C"); their functions are
+	// described, so that the typed module keeps its API, but cannot be called.
+	cgoOnly map[*ast.File]bool
+	// -wasm: a file that Go compiles without cgo declares func main.
+	hasMain bool
 }
 
-func run(dir, out, jsonOut, tags, goos, goarch string) error {
+func run(dir, out, jsonOut, tags, goos, goarch string, wasm bool) error {
 	ctx := build.Default
 	ctx.GOOS, ctx.GOARCH = goos, goarch
 	if tags != "" {
 		ctx.BuildTags = strings.Split(tags, ",")
 	}
 	ctx.CgoEnabled = true
+	plain := ctx // what a wasip1 build compiles: CGO_ENABLED=0
+	plain.CgoEnabled = false
 	names, err := filepath.Glob(filepath.Join(dir, "*.go"))
 	if err != nil {
 		return err
 	}
 	sort.Strings(names)
-	p := &pkg{fset: token.NewFileSet(), types: map[string]*ast.TypeSpec{}}
+	p := &pkg{fset: token.NewFileSet(), types: map[string]*ast.TypeSpec{}, cgoOnly: map[*ast.File]bool{}}
 	for _, name := range names {
 		base := filepath.Base(name)
 		if strings.HasSuffix(base, "_test.go") {
 			continue
 		}
-		if ok, err := ctx.MatchFile(dir, base); err != nil || !ok {
+		withCgo, err := ctx.MatchFile(dir, base)
+		if err != nil {
+			continue
+		}
+		withoutCgo := false
+		if wasm {
+			if withoutCgo, err = plain.MatchFile(dir, base); err != nil {
+				continue
+			}
+		}
+		if !withCgo && !withoutCgo {
 			continue
 		}
 		if base == generatedName {
@@ -149,7 +170,18 @@ func run(dir, out, jsonOut, tags, goos, goarch string) error {
 		if err != nil {
 			return err
 		}
+		// MatchFile reads build constraints only; Go also leaves out files importing "C" without cgo.
+		withoutCgo = withoutCgo && !importsC(file)
+		if !withCgo && !withoutCgo {
+			continue
+		}
 		p.files = append(p.files, file)
+		if wasm && !withoutCgo {
+			p.cgoOnly[file] = true
+		}
+		if wasm && withoutCgo && declaresMain(file) {
+			p.hasMain = true
+		}
 	}
 	if err := p.checkReserved(); err != nil {
 		return err
@@ -177,14 +209,30 @@ func run(dir, out, jsonOut, tags, goos, goarch string) error {
 			if err != nil {
 				return fmt.Errorf("%s: %s: %w", p.fset.Position(fn.Pos()), name, err)
 			}
-			if described != nil {
-				described.Symbol = ""
-				described.Receiver = receiver
-				described.Name = name
-				if !described.Direct {
-					described.Symbol = fmt.Sprintf("pygo%d_%s", len(d.Functions), asciiName(strings.ReplaceAll(name, ".", "_")))
+			if described == nil {
+				continue
+			}
+			described.Receiver = receiver
+			described.Name = name
+			index := len(d.Functions)
+			if wasm {
+				described.Unavailable = unavailableInWasm(described, p.cgoOnly[file])
+				// A function declared twice, in a file for cgo and in one for !cgo: the plain Go one.
+				if i := d.index(described.Name); i >= 0 {
+					if d.Functions[i].Unavailable == "" || described.Unavailable != "" {
+						continue
+					}
+					index = i
 				}
+			}
+			described.Symbol = ""
+			if !described.Direct && described.Unavailable == "" {
+				described.Symbol = fmt.Sprintf("pygo%d_%s", index, asciiName(strings.ReplaceAll(described.Name, ".", "_")))
+			}
+			if index == len(d.Functions) {
 				d.Functions = append(d.Functions, *described)
+			} else {
+				d.Functions[index] = *described
 			}
 		}
 	}
@@ -194,7 +242,11 @@ func run(dir, out, jsonOut, tags, goos, goarch string) error {
 	d.Errors = p.sentinels()
 	sort.Slice(d.Structs, func(i, j int) bool { return d.Structs[i].Name < d.Structs[j].Name })
 	sort.Slice(d.Objects, func(i, j int) bool { return d.Objects[i].Name < d.Objects[j].Name })
-	code, err := format.Source([]byte(wrappers(d)))
+	generated := wrappers(d)
+	if wasm {
+		generated = wasmWrappers(d, !p.hasMain)
+	}
+	code, err := format.Source([]byte(generated))
 	if err != nil {
 		return fmt.Errorf("generated code does not parse (a pygo-tools bug): %w", err)
 	}
@@ -206,6 +258,35 @@ func run(dir, out, jsonOut, tags, goos, goarch string) error {
 		return err
 	}
 	return os.WriteFile(jsonOut, data, 0o644)
+}
+
+// index is the position of the function called name, or -1.
+func (d *description) index(name string) int {
+	for i, f := range d.Functions {
+		if f.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func importsC(file *ast.File) bool {
+	for _, spec := range file.Imports {
+		if spec.Path.Value == `"C"` {
+			return true
+		}
+	}
+	return false
+}
+
+// declaresMain: the file has package main's func main.
+func declaresMain(file *ast.File) bool {
+	for _, decl := range file.Decls {
+		if fn, ok := decl.(*ast.FuncDecl); ok && fn.Recv == nil && fn.Name.Name == "main" {
+			return true
+		}
+	}
+	return false
 }
 
 // checkReserved refuses package-level names that could clash with the generated code.

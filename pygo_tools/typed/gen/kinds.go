@@ -24,13 +24,26 @@ type kind struct {
 	// statement writing v to the packed writer w. nil: the kind does not travel packed.
 	decode func(g *generator, t *typeDesc) string
 	encode func(g *generator, t *typeDesc, v string) string
+	// wasmParam is the //go:wasmexport parameters for an argument of type t (wasm has numbers
+	// only: a buffer is its address and length in the module's memory), and the expression the
+	// user's function is given. nil: the kind cannot cross into WebAssembly (it needs C).
+	wasmParam func(g *generator, t *typeDesc, name string, copyBuffers bool) (decls []string, arg string)
+	// wasmResult is the wasm result type of a lone result of type t and the statement setting
+	// out from got; nil: the result travels packed (see wasm.go).
+	wasmResult func(g *generator, t *typeDesc, out, got string) (typ, assign string)
 }
 
 var kinds map[string]kind
 
 func init() {
-	number := kind{param: scalarParam, result: scalarResult, decode: numberDecode, encode: numberEncode}
-	packed := kind{param: packedParam, result: packedResult, decode: codecDecode, encode: codecEncode}
+	number := kind{
+		param: scalarParam, result: scalarResult, decode: numberDecode, encode: numberEncode,
+		wasmParam: wasmScalarParam, wasmResult: wasmScalarResult,
+	}
+	packed := kind{
+		param: packedParam, result: packedResult, decode: codecDecode, encode: codecEncode,
+		wasmParam: wasmPackedParam,
+	}
 	kinds = map[string]kind{
 		"int":   number,
 		"float": number,
@@ -46,6 +59,13 @@ func init() {
 			},
 			decode: func(g *generator, t *typeDesc) string { return fmt.Sprintf("%s(r.str())", goSpelling(t)) },
 			encode: func(g *generator, t *typeDesc, v string) string { return fmt.Sprintf("w.str(string(%s))", v) },
+			wasmParam: func(g *generator, t *typeDesc, name string, _ bool) ([]string, string) {
+				return []string{name + "p unsafe.Pointer", name + "n uint32"},
+					fmt.Sprintf("%s(pygoString(%sp, %sn))", goSpelling(t), name, name)
+			},
+			wasmResult: func(g *generator, t *typeDesc, out, got string) (string, string) {
+				return "int64", fmt.Sprintf("%s = pygoOutString(string(%s))", out, got)
+			},
 		},
 		"bytes": {
 			param: func(g *generator, t *typeDesc, name string, copyBuffers bool) (string, string) {
@@ -65,6 +85,19 @@ func init() {
 			},
 			decode: func(g *generator, t *typeDesc) string { return fmt.Sprintf("%s(r.bytes())", goSpelling(t)) },
 			encode: func(g *generator, t *typeDesc, v string) string { return fmt.Sprintf("w.bytes([]byte(%s))", v) },
+			wasmParam: func(g *generator, t *typeDesc, name string, copyBuffers bool) ([]string, string) {
+				conv := fmt.Sprintf("pygoBytes(%sp, %sn)", name, name)
+				if copyBuffers { // the staging memory is reused while the goroutine runs
+					conv = "append([]byte{}, " + conv + "...)"
+				}
+				if t.Named != "" {
+					conv = t.Named + "(" + conv + ")"
+				}
+				return []string{name + "p unsafe.Pointer", name + "n uint32"}, conv
+			},
+			wasmResult: func(g *generator, t *typeDesc, out, got string) (string, string) {
+				return "int64", fmt.Sprintf("%s = pygoOutBytes([]byte(%s))", out, got)
+			},
 		},
 		"cstring": {
 			param: func(g *generator, t *typeDesc, name string, _ bool) (string, string) {
@@ -80,6 +113,10 @@ func init() {
 					return name + " unsafe.Pointer", name
 				}
 				return name + " unsafe.Pointer", "(" + t.Go + ")(" + name + ")"
+			},
+			wasmParam: func(g *generator, t *typeDesc, name string, copyBuffers bool) ([]string, string) {
+				decl, arg := rowOf(t).param(g, t, name, copyBuffers)
+				return []string{decl}, arg
 			},
 		},
 		"list":   packed,
@@ -135,6 +172,33 @@ func scalarResult(g *generator, t *typeDesc, out, got string) ([]string, string)
 		return []string{out + " " + typ}, fmt.Sprintf("%s = %s(%s)", out, typ, got)
 	}
 	return []string{out + " " + typ}, fmt.Sprintf("%s = %s", out, got)
+}
+
+// wasmScalarParam: wasm's own numbers, the widest of each kind (//go:wasmexport takes no int8
+// or int), converted to the Go type (an out-of-range value was refused on the Python side).
+func wasmScalarParam(g *generator, t *typeDesc, name string, _ bool) ([]string, string) {
+	switch t.Kind {
+	case "int":
+		return []string{name + " int64"}, fmt.Sprintf("%s(%s)", goSpelling(t), name)
+	case "float":
+		return []string{name + " float64"}, fmt.Sprintf("%s(%s)", goSpelling(t), name)
+	}
+	return []string{name + " int32"}, fmt.Sprintf("%s(%s != 0)", goSpelling(t), name)
+}
+
+func wasmScalarResult(g *generator, t *typeDesc, out, got string) (string, string) {
+	switch t.Kind {
+	case "int": // an unsigned 64-bit value keeps its bits; the host reads it back unsigned
+		return "int64", fmt.Sprintf("%s = int64(%s)", out, got)
+	case "float":
+		return "float64", fmt.Sprintf("%s = float64(%s)", out, got)
+	}
+	return "int32", fmt.Sprintf("if %s {\n\t\t%s = 1\n\t}", got, out)
+}
+
+func wasmPackedParam(g *generator, t *typeDesc, name string, _ bool) ([]string, string) {
+	return []string{name + "p unsafe.Pointer", name + "n uint32"},
+		fmt.Sprintf("pygoDec%d(&pygoReader{b: pygoBytes(%sp, %sn)})", g.codecFor(t), name, name)
 }
 
 func numberDecode(g *generator, t *typeDesc) string {

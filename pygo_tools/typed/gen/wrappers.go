@@ -130,13 +130,13 @@ func wrappers(d *description) string {
 }
 
 type generator struct {
-	imports   map[string]bool
-	codecs    map[string]int // type key -> index of its pygoDec<i>/pygoEnc<i>
-	codec     strings.Builder
+	imports      map[string]bool
+	codecs       map[string]int // type key -> index of its pygoDec<i>/pygoEnc<i>
+	codec        strings.Builder
 	callbacks    map[string]string // func type -> its converter, pygoCb<i>
 	callbackCode strings.Builder   // the converters
 	iterators    bool              // an iterator result: the pull runtime is needed
-	structs   map[string]*structDesc
+	structs      map[string]*structDesc
 }
 
 // call is what the generated export does for f, split so that the asynchronous form can reuse it:

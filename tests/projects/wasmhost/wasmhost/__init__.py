@@ -1,0 +1,1 @@
+"""What the universal wheel gives Go, and what it cannot: files, environment, exits, cgo."""

@@ -1,0 +1,3 @@
+module example.com/wasmhost
+
+go 1.21

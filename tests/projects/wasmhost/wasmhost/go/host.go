@@ -1,0 +1,106 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+	"unsafe"
+)
+
+// ReadText reads a file (relative paths from Python's working directory).
+//
+//pygo:export
+func ReadText(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	return string(data), err
+}
+
+// WriteText writes a file.
+//
+//pygo:export
+func WriteText(path, text string) error { return os.WriteFile(path, []byte(text), 0o644) }
+
+// Env is an environment variable of the process.
+//
+//pygo:export
+func Env(key string) string { return os.Getenv(key) }
+
+// Say prints to Go's standard output.
+//
+//pygo:export
+func Say(text string) { fmt.Println("go says:", text) }
+
+var calls int
+
+// Count counts its calls: Go's state between calls.
+//
+//pygo:export
+func Count() int {
+	calls++
+	return calls
+}
+
+// Exit ends the Go runtime, as os.Exit does.
+//
+//pygo:export
+func Exit(code int) { os.Exit(code) }
+
+// PanicElsewhere panics in a goroutine the call did not start: fatal for Go.
+//
+//pygo:export
+func PanicElsewhere() {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		panic("in another goroutine")
+	}()
+	wg.Wait()
+}
+
+// Fill writes v into every byte of buf.
+//
+//pygo:export
+//pygo:writes buf
+func Fill(buf []byte, v byte) {
+	for i := range buf {
+		buf[i] = v
+	}
+}
+
+// Checksum adds the bytes at data, a pointer with its length.
+//
+//pygo:export
+func Checksum(data unsafe.Pointer, size int) int {
+	total := 0
+	for _, b := range unsafe.Slice((*byte)(data), size) {
+		total += int(b)
+	}
+	return total
+}
+
+// Extremes returns the largest uint64, the smallest int64 and a float32.
+//
+//pygo:export
+func Extremes(u uint64, i int8, f float32) (uint64, int64, float32, bool) {
+	return u, int64(i) * -1, f * 2, u > 1<<63
+}
+
+// Sha256 is the hex SHA-256 of data.
+//
+//pygo:export
+func Sha256(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// Nap sleeps ms milliseconds.
+//
+//pygo:export
+func Nap(ms int) int {
+	time.Sleep(time.Duration(ms) * time.Millisecond)
+	return ms
+}
