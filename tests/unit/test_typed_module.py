@@ -50,7 +50,8 @@ def export(
     return {
         "name": name,
         # As gen/exports.go's asciiName: the C symbol is ASCII whatever the Go name.
-        "symbol": f"pygo{extra.pop('index', 0)}_" + "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in name),
+        "symbol": f"pygo{extra.pop('index', 0)}_"
+        + "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in name),
         "params": [{"name": n, "type": t} for n, t in params],
         "results": results,
         "error": False,
