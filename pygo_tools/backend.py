@@ -16,9 +16,9 @@ def get_requires_for_build_wheel(config_settings: dict[str, Any] | None = None) 
 
 
 def get_requires_for_build_sdist(config_settings: dict[str, Any] | None = None) -> list[str]:
-    from .frontends.pep517 import BACKEND
+    from .frontends.pep517 import BACKEND, sdist_requirements
 
-    return list(BACKEND.get_requires_for_build_sdist(config_settings))
+    return [*BACKEND.get_requires_for_build_sdist(config_settings), *sdist_requirements()]
 
 
 def prepare_metadata_for_build_wheel(metadata_directory: str, config_settings: dict[str, Any] | None = None) -> str:

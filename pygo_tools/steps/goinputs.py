@@ -324,17 +324,14 @@ def explain_go_failure(output: str, go_dir: Path | str) -> str | None:
 
 
 def _missing_module(output: str) -> str | None:
-    for pattern in (
-        r"module lookup disabled by GOPROXY=off",
-        r"dial tcp",
-        r"no such host",
-    ):
-        if re.search(pattern, output):
-            found = re.search(r"(?:^|\s)([A-Za-z0-9][A-Za-z0-9.\-_~]*\.[A-Za-z]+/[^\s:@]+)(?:@(v[^\s:]+))?:", output)
-            if found:
-                return found.group(1) + (f"@{found.group(2)}" if found.group(2) else "")
-            return None
-    return None
+    """The module Go failed to get, as ``path@version``, when its output names one."""
+    if not any(text in output for text in ("GOPROXY=off", "dial tcp", "no such host", "connection refused")):
+        return None
+    downloading = re.search(r"go: downloading (\S+) (v\S+)", output)
+    if downloading:
+        return f"{downloading.group(1)}@{downloading.group(2)}"
+    named = re.search(r"(?:^|\s)([A-Za-z0-9][A-Za-z0-9.~_-]*\.[A-Za-z]+/[^\s:@]*)@(v[^\s:]+):", output, re.MULTILINE)
+    return f"{named.group(1)}@{named.group(2)}" if named else None
 
 
 def _digest_or_missing(path: Path) -> str:
