@@ -22,6 +22,10 @@ from .util.log import is_true
 
 TARGET_ENV = "PYGO_TOOLS_TARGET"
 ZIG_ENV = "PYGO_TOOLS_ZIG"
+# `pygo-tools develop`'s in-place rebuild: the installed version, and the exit code that says
+# the project's version is no longer that one (its metadata must be installed again).
+DEVELOP_VERSION_ENV = "PYGO_TOOLS_DEVELOP_VERSION"
+VERSION_CHANGED = 75
 
 
 @dataclass(frozen=True)

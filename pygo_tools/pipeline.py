@@ -33,7 +33,7 @@ from .platforms.zig import ZigCompiler, find_zig
 from .steps.config import Config, load_config
 from .steps.extension import extension_settings, write_cffi_source
 from .steps.golib import GoLibrary, build_go_library
-from .steps.programs import build_programs, tag_program_wheel, write_program_modules
+from .steps.programs import build_programs, check_stamped_version, tag_program_wheel, write_program_modules
 from .steps.sources import check_sources
 from .steps.toolchain import GoToolchain, find_go
 from .steps.typed_module import check_typed_names, write_typed_module
@@ -114,6 +114,7 @@ def build_native(
     """Steps 4 to 7, into ``root`` (the wheel's tree, or the project for an in-place build);
     ``work`` is the build's own folder."""
     target = tools.target
+    check_stamped_version(config, version)  # before anything is built
     if config.has_extension:
         library = build_library(config, tools, work / "go")
         with log.quiet_stdout():  # cffi prints "generating <file>"

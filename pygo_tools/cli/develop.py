@@ -16,6 +16,7 @@ from importlib import metadata
 from pathlib import Path
 
 from ..errors import BuildError, ToolNotFoundError
+from ..options import DEVELOP_VERSION_ENV, VERSION_CHANGED
 from ..util import commands, log
 from ..util.cache import Stamp, file_digest, inputs_key
 
@@ -42,12 +43,19 @@ else:
 def develop(project: Path) -> None:
     stamp = Stamp(project / STAMP)
     key = metadata_key(project)
-    if stamp.matches(key) and installed_editable(project):
+    installed = installed_editable(project)
+    if stamp.matches(key) and installed is not None:
+        # The version can come from the code (`attr:`, setuptools.sic): the rebuild checks it
+        # against the installed one and stops before building if it changed (pip's turn).
+        env = {**os.environ, DEVELOP_VERSION_ENV: installed}
         with log.step(f"rebuild {project.name} in place"):
-            code = commands.run_attached([sys.executable, "-c", IN_PLACE], cwd=project, env=dict(os.environ))
-        if code:
+            code = commands.run_attached([sys.executable, "-c", IN_PLACE], cwd=project, env=env)
+        if code == VERSION_CHANGED:
+            log.info("pygo-tools: the project's version changed since its editable install; installing again")
+        elif code:
             raise BuildError(f"{project}: the rebuild failed", hint="the error is shown above")
-        return
+        else:
+            return
     stamp.remove()
     _require_pip(project)
     command = [sys.executable, *PIP_EDITABLE, str(project)]
@@ -74,8 +82,9 @@ def metadata_key(project: Path) -> str:
     return inputs_key({"python": sys.executable, "files": files})
 
 
-def installed_editable(project: Path) -> bool:
-    """Whether this environment has a distribution installed in editable mode from ``project``."""
+def installed_editable(project: Path) -> str | None:
+    """The version of the distribution this environment has installed in editable mode from
+    ``project``; None if it has none."""
     wanted = project.resolve().as_uri()
     for distribution in metadata.distributions():
         try:
@@ -86,5 +95,5 @@ def installed_editable(project: Path) -> bool:
         except (OSError, ValueError):
             continue
         if data.get("dir_info", {}).get("editable") and data.get("url", "").rstrip("/") == wanted:
-            return True
-    return False
+            return str(distribution.version)
+    return None

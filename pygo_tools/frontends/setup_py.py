@@ -8,6 +8,7 @@ for ``python setup.py``, from the environment.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import shutil
@@ -28,8 +29,8 @@ from setuptools.dist import Distribution
 
 from .. import options as build_options
 from .. import pipeline
-from ..errors import ConfigError, PygoError
-from ..options import BuildOptions
+from ..errors import BuildError, ConfigError, PygoError
+from ..options import DEVELOP_VERSION_ENV, VERSION_CHANGED, BuildOptions
 from ..platforms import ExtensionSettings, Target
 from ..steps.config import Config
 from ..steps.extension import extension_inputs_key, without_absolute_rpaths
@@ -38,7 +39,9 @@ from ..steps.gosdist import sdist_go_files, stage_go_module
 from ..steps.programs import console_scripts
 from ..steps.toolchain import GoToolchain, find_go
 from ..util import commands, log
+from ..util.binaries import check_whole
 from ..util.cache import ArtifactCache
+from ..util.lock import exclusive
 
 CFFI_REQUIREMENT = "cffi>=1.15"
 
@@ -58,7 +61,9 @@ def setup(*, config_path: str | None = None, cffi: str = CFFI_REQUIREMENT, **kwa
     except PygoError as error:
         _exit_with(error)
     quiet_setuptools()
-    with commands.terminate_as_interrupt():
+    target = plan.targets[0]
+    lock = project_dir / "build" / target.slug / ".pygo-lock"
+    with commands.terminate_as_interrupt(), exclusive(lock, f"{project_dir.name} for {target.name}"):
         return _setuptools_setup(**setup_arguments(plan, cffi, kwargs))
 
 
@@ -241,9 +246,14 @@ def make_build_ext(config: Config, target_: Target, base: type[_build_ext]) -> t
                 root = config.project_dir if self.inplace else Path(self.build_lib).resolve()
                 work = Path(self.build_temp).resolve() / "pygo"
                 version = self.distribution.get_version()
+                expected = os.environ.get(DEVELOP_VERSION_ENV)
+                if expected is not None and expected != version:
+                    raise SystemExit(VERSION_CHANGED)
                 pipeline.build_native(config, tools, work, root, version, self._compile_extension)
             except PygoError as error:
                 _exit_with(error)
+            except OSError as error:  # a full disk, a folder made read-only under us
+                _exit_with(os_error(error))
 
         def _compile_extension(
             self, settings: ExtensionSettings, tools: pipeline.Toolchain, library: GoLibrary
@@ -284,6 +294,7 @@ def make_build_ext(config: Config, target_: Target, base: type[_build_ext]) -> t
                     base.build_extension(self, ext)
                 finally:
                     self.force = previous
+            check_whole(built, f"the compiled {built.name}")  # never kept for reuse cut short
             cache.store(key, built)
 
         def get_ext_filename(self, fullname: str) -> str:
@@ -315,6 +326,8 @@ def make_bdist_wheel(config: Config, targets: list[Target], base: type[_bdist_wh
                     final = pipeline.finish_wheel(config, targets[0], wheel, dist_dir, Path(temp))
             except PygoError as error:
                 _exit_with(error)
+            except OSError as error:
+                _exit_with(os_error(error))
             finally:
                 self.dist_dir = str(dist_dir)
             command, version, _ = self.distribution.dist_files[-1]
@@ -354,6 +367,14 @@ def _setup_script_dir() -> Path:
     if script is not None and script.name == "setup.py":
         return script.resolve().parent
     return Path.cwd()
+
+
+def os_error(error: OSError) -> PygoError:
+    """A failed write or read of the build's own files, as one clean error."""
+    where = f"{error.filename}: " if error.filename else ""
+    if error.errno == errno.ENOSPC:
+        return BuildError(f"{where}no space left on the device", hint=commands.DISK_FULL_HINT)
+    return BuildError(f"{where}{error.strerror or error}", hint="check that the project's build/ folder is writable")
 
 
 def _exit_with(error: PygoError) -> None:

@@ -14,6 +14,7 @@ from ..typed.generator import GENERATED
 from ..typed.model import ExportsDescription
 from ..util import commands, log
 from ..util.atomic import write_text_atomically
+from ..util.binaries import check_whole
 from ..util.cache import Stamp, file_digest, inputs_key, tool_identity
 from .config import Config
 from .declarations import declared_functions
@@ -103,6 +104,7 @@ def build_go_library(
             run_go_build(command, source, env, config)
         if not output.is_file() or not header.is_file():
             raise BuildError(f"go build succeeded but did not write {output.name} and {header.name}")
+        check_whole(output, f"go build's {output.name}")
         stamp.write(key, (output, header))
     description = exports or ExportsDescription()
     check_exports(config, header, description)

@@ -106,7 +106,7 @@ def test_bad_extension_config(project: Path, overrides: dict[str, Any], message:
         ({"version_var": "main.version\n"}, "must be a Go package path"),
         ({"ldflags": "-o /tmp/x"}, "executables[0].ldflags: '-o' is not allowed"),
         ({"tags": ["x y"]}, "executables[0].tags[0]: 'x y' is not a Go build tag"),
-        ({"name": "python"}, "would shadow the environment's own command"),
+        ({"name": "python"}, "would replace a command the environment or its Python already has"),
         ({"name": "tool\n"}, "is not a usable command name"),
         ({"name": "-rf"}, "is not a usable command name"),
         ({"name": ""}, "executables[0].name: '' is empty"),

@@ -109,7 +109,10 @@ def test_the_folder_gets_a_normal_mode(tmp_path: Path) -> None:
         (("ok", "bad name"), "project name 'bad name' is not a valid project name"),
         (("ok", None, "a.b"), "must be a single name, not dotted"),
         (("ok", None, "naïve"), "is not an ASCII identifier"),
-        (("python3", None, None, True), "command name 'python3' would shadow the environment's own command"),
+        (
+            ("python3", None, None, True),
+            "command name 'python3' would replace a command the environment or its Python already has",
+        ),
         (("missing/parent/p",), "no such folder, so p cannot be created in it"),
     ],
 )
