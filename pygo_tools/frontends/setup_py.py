@@ -42,6 +42,7 @@ from ..util import commands, log
 from ..util.binaries import check_whole
 from ..util.cache import ArtifactCache
 from ..util.lock import exclusive
+from ..util.validate import version_problem
 
 CFFI_REQUIREMENT = "cffi>=1.15"
 
@@ -200,6 +201,21 @@ def make_egg_info(config: Config, cffi_requirement: str, base: type[_egg_info]) 
     """
 
     class egg_info(base):  # type: ignore[misc]
+        def finalize_options(self) -> None:
+            # Every route's metadata passes here first, with the version as given (a
+            # setuptools.sic or dynamic one unchecked): it must stay data.
+            version = self.distribution.get_version()
+            problem = version_problem(version)
+            if problem:
+                _exit_with(
+                    ConfigError(
+                        f"the package version {version!r} {problem}",
+                        hint="give the project a PEP 440 version such as 1.2.3 (a setuptools.sic or dynamic "
+                        "version too)",
+                    )
+                )
+            base.finalize_options(self)
+
         def run(self) -> None:
             if config.has_extension:
                 require(self.distribution, cffi_requirement)

@@ -89,7 +89,7 @@ def version_problem(version: str) -> str | None:
     """A package version stamped into a Go program (``-X main.version=...``): it must stay one
     word of a version's characters, or it would become flags of Go's linker."""
     if not _VERSION.fullmatch(version):
-        return "is not a version pygo-tools can stamp (letters, digits and . + ! _ -, like 1.2.3)"
+        return "is not a plain version (letters, digits and . + ! _ -, like 1.2.3): it could become options of a tool"
     if len(version) > MAX_NAME:
         return f"is longer than {MAX_NAME} characters"
     return None
