@@ -250,7 +250,7 @@ def render(
         module.append(f"\n\n@_pygo_dataclasses.dataclass(frozen=True)\n{body}")
         stub.append(f"\n@dataclass(frozen=True)\n{body}")
     if classes:
-        module.append(f"\n\n_pygo_api['_register'](({''.join(c.name + ', ' for c in classes)}))\n\n")
+        module.append(f"\n\n_pygo_api['_pygo_register'](({''.join(c.name + ', ' for c in classes)}))\n\n")
     for function in functions:
         if function.direct:
             # C types of the user's preamble: called through cffi as it is (no panic check).

@@ -75,8 +75,9 @@ type structDesc struct {
 }
 
 type description struct {
-	Functions []function    `json:"functions"`
-	Structs   []*structDesc `json:"structs"`
+	Functions []function        `json:"functions"`
+	Structs   []*structDesc     `json:"structs"`
+	Overlay   map[string]string `json:"overlay,omitempty"` // renamed copies of user files (rename.go)
 	structs   map[string]*structDesc
 }
 
@@ -145,7 +146,13 @@ func run(dir, out, jsonOut, tags, goos, goarch string) error {
 	for _, file := range p.files {
 		for _, decl := range file.Decls {
 			fn, ok := decl.(*ast.FuncDecl)
-			if !ok || fn.Recv != nil || fn.Doc == nil {
+			if !ok || fn.Doc == nil {
+				continue
+			}
+			if fn.Recv != nil {
+				if err := refuseMethod(p, fn); err != nil {
+					return err
+				}
 				continue
 			}
 			described, err := p.describe(fn, d)
@@ -162,6 +169,9 @@ func run(dir, out, jsonOut, tags, goos, goarch string) error {
 		}
 	}
 	sort.Slice(d.Structs, func(i, j int) bool { return d.Structs[i].Name < d.Structs[j].Name })
+	if d.Overlay, err = p.renameClashes(filepath.Dir(out)); err != nil {
+		return err
+	}
 	code, err := format.Source([]byte(wrappers(d)))
 	if err != nil {
 		return fmt.Errorf("generated code does not parse (a pygo-tools bug): %w", err)
@@ -206,6 +216,20 @@ func (p *pkg) checkReserved() error {
 						p.fset.Position(id.Pos()), id.Name)
 				}
 			}
+		}
+	}
+	return nil
+}
+
+// refuseMethod: a method marked //pygo:export is not silently dropped (methods are not
+// exported yet): the build stops, naming it.
+func refuseMethod(p *pkg, fn *ast.FuncDecl) error {
+	for _, c := range fn.Doc.List {
+		if c.Text == "//pygo:export" || strings.HasPrefix(c.Text, "//pygo:export ") {
+			receiver := source(p.fset, fn.Recv.List[0].Type)
+			return fmt.Errorf("%s: method (%s).%s is marked //pygo:export, but methods cannot be exported; "+
+				"export a function that takes the %s as its first parameter instead",
+				p.fset.Position(fn.Pos()), receiver, fn.Name.Name, strings.TrimPrefix(receiver, "*"))
 		}
 	}
 	return nil
@@ -301,6 +325,20 @@ func (p *pkg) describe(fn *ast.FuncDecl, d *description) (*function, error) {
 	}
 	if f.Context && !native {
 		return nil, fmt.Errorf("a context.Context parameter needs //pygo:export (cgo cannot export it)")
+	}
+	if f.Context {
+		// Its goroutine may outlive the call (Ctrl-C, timeout=): it gets copies, never the
+		// caller's memory, so C pointers and buffers Go writes into cannot be passed to it.
+		for _, prm := range f.Params {
+			if prm.Type.Kind == "pointer" || prm.Type.Kind == "cstring" {
+				return nil, fmt.Errorf("parameter %s: a function taking a context.Context runs on after a "+
+					"cancelled call, so it cannot take %s (C memory the caller frees); take a []byte or a string", prm.Name, prm.Type.Go)
+			}
+		}
+		if len(writes) > 0 {
+			return nil, fmt.Errorf("//pygo:writes: a function taking a context.Context works on a copy of its buffers, " +
+				"so what it writes would not reach Python; return the result instead")
+		}
 	}
 	if fn.Type.Results != nil {
 		var results []ast.Expr
