@@ -2,6 +2,7 @@
 
     1. configuration  the config file, the Go module's files ........... plan()
     2. targets        from the build options, each checked buildable ... plan()
+                      and every target's tools present (zig, readers) .. preflight()
     3. toolchain      Go; zig for the C parts of other targets ......... prepare_target()
     4. Go library     exports generator, typed names, go build ......... build_native()
     5. extension      cffi's C source + the typed module's C, compiled . build_native()
@@ -33,6 +34,7 @@ from .platforms.zig import ZigCompiler, find_zig
 from .steps.config import Config, load_config
 from .steps.extension import extension_settings, write_cffi_source
 from .steps.golib import GoLibrary, build_go_library
+from .steps.preflight import preflight as preflight  # step 2: every target's tools, checked first
 from .steps.programs import build_programs, check_stamped_version, tag_program_wheel, write_program_modules
 from .steps.sources import check_sources
 from .steps.toolchain import GoToolchain, find_go

@@ -16,7 +16,8 @@ from importlib import metadata
 from pathlib import Path
 
 from ..errors import BuildError, ToolNotFoundError
-from ..options import DEVELOP_VERSION_ENV, VERSION_CHANGED
+from ..options import DEVELOP_VERSION_ENV, TARGET_ENV, VERSION_CHANGED
+from ..platforms import host_target
 from ..util import commands, log
 from ..util.cache import Stamp, file_digest, inputs_key
 
@@ -41,13 +42,20 @@ else:
 
 
 def develop(project: Path) -> None:
+    asked = os.environ.get(TARGET_ENV, "").strip()
+    if asked and asked.lower() != host_target().name:
+        log.info(
+            f"pygo-tools: develop installs into this interpreter, so it builds for {host_target().name}, "
+            f"not {TARGET_ENV}={asked}"
+        )
+    here = {TARGET_ENV: ""}  # pip's build and the in-place rebuild: this machine's target
     stamp = Stamp(project / STAMP)
     key = metadata_key(project)
     installed = installed_editable(project)
     if stamp.matches(key) and installed is not None:
         # The version can come from the code (`attr:`, setuptools.sic): the rebuild checks it
         # against the installed one and stops before building if it changed (pip's turn).
-        env = {**os.environ, DEVELOP_VERSION_ENV: installed}
+        env = {**os.environ, **here, DEVELOP_VERSION_ENV: installed}
         with log.step(f"rebuild {project.name} in place"):
             code = commands.run_attached([sys.executable, "-c", IN_PLACE], cwd=project, env=env)
         if code == VERSION_CHANGED:
@@ -62,7 +70,7 @@ def develop(project: Path) -> None:
     if log.verbose():
         command.insert(4, "-v")  # pip shows the build's own log only with -v
     with log.step(f"editable install of {project.name}"):
-        commands.run(command, env=log.child_env(), hint="the build's own message is above")
+        commands.run(command, env={**log.child_env(), **here}, hint="the build's own message is above")
     stamp.write(key)
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from packaging.tags import Tag, compatible_tags, cpython_tags
 
 from ..errors import BuildError, ConfigError, ToolNotFoundError
-from ..pipeline import check_buildable
+from ..pipeline import check_buildable, preflight
 from ..platforms import Target, host_target, parse_target
 from ..steps.config import Config, load_config
 from ..util import commands, log
@@ -112,6 +112,7 @@ def build_layer(project_dir: Path, spec: LayerSpec, out: Path | None = None) -> 
     config = load_config(project)
     _check_python_floor(config, spec)
     check_buildable(spec.target, config)
+    preflight(config, [spec.target])
     _find_pip()
     out = out.resolve() if out else project / "dist"
     check_out_dir(out)

