@@ -16,9 +16,9 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-import goproxy
 import pytest
 
+import goproxy
 from conftest import PROJECTS, copy_project, run_build
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
