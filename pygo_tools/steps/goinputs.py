@@ -122,9 +122,11 @@ def _run_go(command: list[str], source: Path, env: Mapping[str, str]) -> str:
     try:
         return commands.run(command, cwd=source, env=dict(env), quiet=True)
     except CommandError as error:
-        hint = explain_go_failure(error.output, source)
-        if hint:
-            error.hint = hint
+        error.hint = (
+            explain_go_failure(error.output, source)
+            or error.hint
+            or ("Go's own message is above: fix what it names (go.mod, go.work or the Go code) and build again")
+        )
         raise
 
 
