@@ -18,7 +18,8 @@ from ..util.binaries import check_whole
 from ..util.cache import Stamp, file_digest, inputs_key, tool_identity
 from .config import Config
 from .declarations import declared_functions
-from .goinputs import GoInputs, explain_go_failure, header_overlay, list_go_inputs
+from .gofailures import explain_go_failure
+from .goinputs import GoInputs, header_overlay, list_go_inputs
 from .header import exported_functions
 from .toolchain import GoToolchain
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pygo_tools.steps.goinputs import _packages, cgo_headers, explain_go_failure
+from pygo_tools.steps.gofailures import explain_go_failure
+from pygo_tools.steps.goinputs import _packages, cgo_headers
 from pygo_tools.steps.gosdist import _rewrite_modules_txt, copy_module
 
 
