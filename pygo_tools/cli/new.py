@@ -100,6 +100,8 @@ def project_name_problem(name: str) -> str | None:
         return f"is longer than {MAX_NAME} characters"
     if not _PROJECT_NAME.fullmatch(name):
         return "is not a valid project name"
+    if windows_reserved(name):
+        return "is a name Windows reserves for a device (a folder of that name cannot exist there)"
     return None
 
 

@@ -121,11 +121,13 @@ def test_the_folder_gets_a_normal_mode(tmp_path: Path) -> None:
         ),
         # Names Windows reserves for devices (and Go refuses in module paths), whatever the case.
         *(
-            ((name,), f"package name {name.lower()!r} is a name Windows reserves for a device")
+            ((name,), f"name {name!r} is a name Windows reserves for a device")
             for name in ("con", "AUX", "nul", "com1", "LPT9", "prn")
         ),
         ((("ok", None, "com3")), "package name 'com3' is a name Windows reserves"),
-        (("ok", "CON", "con_tools", True), "command name 'CON' is a name Windows reserves"),
+        (("nul.txt",), "project name 'nul.txt' is a name Windows reserves for a device"),
+        (("ok", "Aux.tools"), "project name 'Aux.tools' is a name Windows reserves for a device"),
+        (("ok", "CON", "con_tools", True), "project name 'CON' is a name Windows reserves"),
         # Modules Python (or a venv) imports by itself at start-up, and dunders.
         *(
             ((name,), f"package name {name!r} would hide a module of that name")
