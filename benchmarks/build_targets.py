@@ -1,10 +1,11 @@
-"""Build time and wheel size of the example for linux/amd64 and linux/arm64, cold and warm.
+"""Build time and wheel size of the example for every target, cold and warm.
 
     python benchmarks/build_targets.py        (or: make bench)
 
-"cold": empty Go and zig caches and no build directory; "warm": the same build again, caches
-kept. Each build is one `pygo-tools build --target T --zig` (zig for both, so both wheels are
-manylinux2014). Prints a markdown table; timings are wall-clock medians of --repeat runs.
+"cold": empty Go, zig and pygo-tools caches of its own and no build directory; "warm": the same build
+again, caches kept. Each build is one `pygo-tools build --target T` (with --zig for the Linux
+targets, so both Linux wheels are manylinux2014). Prints a markdown table; warm timings are
+wall-clock medians of --repeat runs. The last row is the sum: a cold `--target all`.
 """
 
 from __future__ import annotations
@@ -21,14 +22,15 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-TARGETS = ("linux/amd64", "linux/arm64")
+TARGETS = ("linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64", "windows/amd64", "windows/arm64")
 
 
 def build(project: Path, out: Path, target: str, env: dict[str, str]) -> tuple[float, Path]:
     shutil.rmtree(out, ignore_errors=True)
     start = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-m", "pygo_tools", "build", str(project), "--out", str(out), "--target", target, "--zig"],
+        [sys.executable, "-m", "pygo_tools", "build", str(project), "--out", str(out), "--target", target]
+        + (["--zig"] if target.startswith("linux/") else []),
         env=env,
         capture_output=True,
         text=True,
@@ -54,6 +56,7 @@ def main() -> None:
                 "GOCACHE": str(caches / "go"),
                 "ZIG_GLOBAL_CACHE_DIR": str(caches / "zig"),
                 "ZIG_LOCAL_CACHE_DIR": str(caches / "zig-local"),
+                "PYGO_TOOLS_CACHE": str(caches / "pygo-tools"),  # the exports generator is built too
                 "GOPROXY": "off",
             }
             project = work / slug
@@ -66,6 +69,8 @@ def main() -> None:
     print("|---|---:|---:|---:|---|")
     for target, cold, warm, size, name in rows:
         print(f"| {target} | {cold:.1f} | {warm:.1f} | {size / 1000:.0f} | `{name}` |")
+    total_cold, total_warm = sum(r[1] for r in rows), sum(r[2] for r in rows)
+    print(f"| all {len(rows)} | {total_cold:.1f} | {total_warm:.1f} | | |")
 
 
 if __name__ == "__main__":

@@ -16,9 +16,10 @@ def get_requires_for_build_wheel(config_settings: dict[str, Any] | None = None) 
 
 
 def get_requires_for_build_sdist(config_settings: dict[str, Any] | None = None) -> list[str]:
-    from .frontends.pep517 import BACKEND
+    from .frontends.pep517 import BACKEND, clean_errors, sdist_requirements
 
-    return list(BACKEND.get_requires_for_build_sdist(config_settings))
+    with clean_errors():
+        return [*BACKEND.get_requires_for_build_sdist(config_settings), *sdist_requirements()]
 
 
 def prepare_metadata_for_build_wheel(metadata_directory: str, config_settings: dict[str, Any] | None = None) -> str:
@@ -48,7 +49,7 @@ def build_editable(
 ) -> str:
     from .frontends.pep517 import BACKEND, build_context
 
-    with build_context(config_settings):
+    with build_context(config_settings, editable=True):
         return str(BACKEND.build_editable(wheel_directory, config_settings, metadata_directory))
 
 

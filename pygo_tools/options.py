@@ -16,12 +16,16 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import BuildError
+from .errors import BuildError, ConfigError
 from .platforms import Target, host_target, parse_target, with_zig
 from .util.log import is_true
 
 TARGET_ENV = "PYGO_TOOLS_TARGET"
 ZIG_ENV = "PYGO_TOOLS_ZIG"
+# `pygo-tools develop`'s in-place rebuild: the installed version, and the exit code that says
+# the project's version is no longer that one (its metadata must be installed again).
+DEVELOP_VERSION_ENV = "PYGO_TOOLS_DEVELOP_VERSION"
+VERSION_CHANGED = 75
 
 
 @dataclass(frozen=True)
@@ -59,13 +63,20 @@ def from_environment(environ: Mapping[str, str] | None = None) -> BuildOptions:
 def from_config_settings(settings: Mapping[str, Any] | None) -> BuildOptions:
     """The options of a PEP 517 build: ``--config-settings target=...`` and ``zig=1``, else the
     environment. A PEP 517 build makes one wheel: one target."""
+    if settings is not None and not isinstance(settings, Mapping):
+        raise ConfigError(f"--config-settings: expected KEY=VALUE settings, got {settings!r}")
     settings = dict(settings or {})
     environ = dict(os.environ)
     if "target" in settings:
-        value = settings["target"]
-        environ[TARGET_ENV] = ",".join(value) if isinstance(value, list) else str(value)
+        environ[TARGET_ENV] = _setting_text("target", settings["target"], allow_list=True)
     if "zig" in settings:
-        environ[ZIG_ENV] = str(settings["zig"])
+        value = _setting_text("zig", settings["zig"], allow_list=False).strip().lower()
+        if value not in _YES_NO:
+            raise ConfigError(
+                f"--config-settings zig={settings['zig']!r}: expected 1 or 0 (true/false, yes/no, on/off)",
+                hint="pass --config-settings zig=1 to compile this machine's target with zig, or leave it out",
+            )
+        environ[ZIG_ENV] = value
     options = from_environment(environ)
     if len(options.targets) > 1:
         raise BuildError(
@@ -73,6 +84,27 @@ def from_config_settings(settings: Mapping[str, Any] | None) -> BuildOptions:
             hint="pass one target per build, or use `pygo-tools build --target A --target B`",
         )
     return options
+
+
+_YES_NO = frozenset({"1", "0", "true", "false", "yes", "no", "on", "off", ""})
+
+
+def _setting_text(key: str, value: Any, allow_list: bool) -> str:
+    """A ``--config-settings`` value as text: a string, or (given more than once) a list of them."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        if allow_list:
+            return ",".join(value)
+        raise ConfigError(
+            f"--config-settings {key}: given {len(value)} times ({', '.join(map(repr, value))}); give it once",
+            hint=f"pass --config-settings {key}=VALUE once",
+        )
+    raise ConfigError(
+        f"--config-settings {key}: expected text, got {value!r}", hint=f"pass --config-settings {key}=VALUE"
+    )
 
 
 _CURRENT: ContextVar[BuildOptions | None] = ContextVar("pygo_tools_build_options", default=None)

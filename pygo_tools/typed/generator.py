@@ -67,9 +67,12 @@ def generate_exports(
         commands.run(
             command, cwd=build_dir, hint="fix the function named above, or remove its //export or //pygo:export comment"
         )
-    found = parse_description(json.loads(description.read_text(encoding="utf-8")))
+    data = json.loads(description.read_text(encoding="utf-8"))
+    found = parse_description(data)
     overlay = build_dir / "overlay.json"
     # Go reads the package from its real path: a symlinked Go directory must be named that way
-    # in the overlay, or the generated file is silently left out.
-    write_text_atomically(overlay, json.dumps({"Replace": {str(source / GENERATED): str(generated)}}))
+    # in the overlay, or the generated file is silently left out. The generator may add renamed
+    # copies of user files (a name cgo's own code would clash with; gen/rename.go).
+    replace = {**(data.get("overlay") or {}), str(source / GENERATED): str(generated)}
+    write_text_atomically(overlay, json.dumps({"Replace": replace}, sort_keys=True))
     return found, overlay

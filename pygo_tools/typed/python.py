@@ -392,7 +392,7 @@ def render(
         module.append(f"\n\n@_pygo_dataclasses.dataclass(frozen=True)\n{body}")
         stub.append(f"\n@dataclass(frozen=True)\n{body}")
     if classes:
-        module.append(f"\n\n_pygo_api['_register'](({''.join(c.name + ', ' for c in classes)}))\n\n")
+        module.append(f"\n\n_pygo_api['_pygo_register'](({''.join(c.name + ', ' for c in classes)}))\n\n")
     for obj in objects:
         module.append(f"{obj.name} = _pygo_api[{obj.name!r}]\n")
         stub.append(_object_stub(obj, class_names))

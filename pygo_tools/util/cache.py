@@ -11,20 +11,48 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from ..errors import ConfigError
 from .atomic import copy_atomically, write_text_atomically
 
 CACHE_ENV = "PYGO_TOOLS_CACHE"
 
 
 def cache_dir() -> Path:
-    """pygo-tools' own cache: $PYGO_TOOLS_CACHE, else $XDG_CACHE_HOME/pygo-tools, else ~/.cache/pygo-tools."""
+    """pygo-tools' own cache: $PYGO_TOOLS_CACHE, else $XDG_CACHE_HOME/pygo-tools, else
+    ~/.cache/pygo-tools; checked usable (a folder pygo-tools can write in) at first use."""
     explicit = os.environ.get(CACHE_ENV)
     if explicit:
-        return Path(explicit)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pygo-tools"
+        folder, source = Path(explicit), CACHE_ENV
+    else:
+        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pygo-tools"
+        source = "XDG_CACHE_HOME" if os.environ.get("XDG_CACHE_HOME") else "the default cache folder"
+    if str(folder) not in _USABLE:
+        _check_usable(folder, source)
+        _USABLE.add(str(folder))
+    return folder
+
+
+_USABLE: set[str] = set()
+
+
+def _check_usable(folder: Path, source: str) -> None:
+    what = f"{CACHE_ENV}={folder}" if source == CACHE_ENV else f"{folder} ({source})"
+    hint = f"point {CACHE_ENV} at a folder you can write to (it is created if missing), or unset it"
+    if folder.is_symlink() and not folder.exists():
+        raise ConfigError(f"{what}: is a symbolic link to nothing ({os.readlink(folder)})", hint=hint)
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"{what}: is a file, not a folder", hint=hint)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(prefix=".pygo-check-", dir=folder):
+            pass
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ConfigError(f"{what}: cannot be used as pygo-tools' cache: {reason}", hint=hint) from None
 
 
 def file_digest(path: Path) -> str:

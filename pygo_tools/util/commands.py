@@ -24,6 +24,8 @@ from ..errors import CommandError
 from . import log
 from .shell import format_command
 
+DISK_FULL_HINT = "the disk is full (no space left on device): free some space, then build again"
+
 
 def run(
     command: Sequence[str | os.PathLike[str]],
@@ -66,6 +68,8 @@ def run(
         with killed_on_interrupt(process):
             output: str = process.communicate()[0]
     if process.returncode not in ok_codes:
+        if "no space left on device" in output.lower():
+            hint = DISK_FULL_HINT  # whatever the tool: not the user's code
         raise CommandError(args, process.returncode, output, hint, env=env, cwd=cwd)
     if output.strip() and not quiet and log.verbose():
         log.info("\n".join(f"    {line}" for line in output.rstrip().splitlines()))

@@ -24,8 +24,17 @@ _BUILD_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.]*")
 _GO_SYMBOL = re.compile(r"[A-Za-z0-9_~][A-Za-z0-9_.~/-]*\.[A-Za-z_][A-Za-z0-9_]*")
 _PACKAGE_PATH = re.compile(r"\.(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# Programs whose console command would shadow the environment's own tools.
-RESERVED_COMMANDS = frozenset({"python", "python3", "pip", "pip3", "pygo-tools"})
+# Commands a virtual environment or an interpreter already has (python3.11, pip3.11, activate,
+# Activate.ps1, pydoc3...): a program of the same name would replace them in the venv's bin/.
+_ENVIRONMENT_COMMAND = re.compile(
+    r"(python.*|pip[0-9.-]*|pydoc[0-9.-]*|idle[0-9.-]*|2to3[0-9.-]*|easy_install[0-9.-]*"
+    r"|activate(\..*)?|deactivate(\..*)?|pygo-tools)",
+    re.IGNORECASE,
+)
+# Windows refuses these as file names, whatever follows a dot (and Go in module paths).
+WINDOWS_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+)
 
 
 def module_name_problem(name: str) -> str | None:
@@ -61,8 +70,28 @@ def program_name_problem(name: str) -> str | None:
         return f"is longer than {MAX_NAME} characters"
     if not _PROGRAM.fullmatch(name) or ".." in name:
         return "is not a usable command name (letters, digits and _ . -, not starting with - or .)"
-    if name.lower().removesuffix(".exe") in RESERVED_COMMANDS:
-        return "would shadow the environment's own command of that name"
+    if _ENVIRONMENT_COMMAND.fullmatch(name.lower().removesuffix(".exe")):
+        return "would replace a command the environment or its Python already has (python*, pip*, activate...)"
+    if windows_reserved(name):
+        return "is a name Windows reserves for a device"
+    return None
+
+
+def windows_reserved(name: str) -> bool:
+    """``con``, ``aux.txt``, ``COM1``: names Windows (and Go, in module paths) refuses."""
+    return name.split(".", 1)[0].lower() in WINDOWS_RESERVED
+
+
+_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+!_-]*")
+
+
+def version_problem(version: str) -> str | None:
+    """A package version stamped into a Go program (``-X main.version=...``): it must stay one
+    word of a version's characters, or it would become flags of Go's linker."""
+    if not _VERSION.fullmatch(version):
+        return "is not a plain version (letters, digits and . + ! _ -, like 1.2.3): it could become options of a tool"
+    if len(version) > MAX_NAME:
+        return f"is longer than {MAX_NAME} characters"
     return None
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import BuildError
+from ..util.binaries import TRUNCATED_HINT, truncation_of
 from .contents import WheelContents, read_wheel
 
 
@@ -59,6 +60,19 @@ def check_published(wheel: Path) -> None:
     broken = contents.unrecorded() + contents.hash_mismatches()
     if broken:
         raise BuildError(f"{wheel.name}: RECORD does not match {', '.join(broken[:3])}", hint=hint)
+    check_binaries_whole(wheel)
+
+
+def check_binaries_whole(wheel: Path) -> None:
+    """No binary in the wheel ends before its own headers say it does (a library cut short by a
+    full disk, whatever exit code the tool that wrote it gave)."""
+    with zipfile.ZipFile(wheel) as archive:
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            problem = truncation_of(archive.read(info))
+            if problem:
+                raise BuildError(f"{wheel.name}: {info.filename} is cut short: {problem}", hint=TRUNCATED_HINT)
 
 
 def _check_extension_files(wheel: Path, contents: WheelContents, expected: ExpectedContents) -> None:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLE, REPO, clean_env, copy_project, run_build
+import goproxy
+from conftest import EXAMPLE, PROJECTS, REPO, clean_env, copy_project, run_build
 from markdown_blocks import Reader, blocks, normalized, reader_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -33,8 +34,13 @@ def reader_in(tmp_path: Path) -> Reader:
 
 def test_the_tutorial_runs_as_written(tmp_path: Path) -> None:
     reader = reader_in(tmp_path)
+    # "Using a Go library" fetches example.com/greet: from a proxy of the tests' own, as Go
+    # would from proxy.golang.org, into a module cache of the reader's.
+    proxy = tmp_path / "goproxy"
+    goproxy.publish(proxy, PROJECTS / "gomods" / "greet", "example.com/greet", "v1.0.0")
+    reader.env.update(goproxy.environment(proxy, reader.home / ".gomodcache"))
     reader.follow((REPO / "docs" / "tutorial.md").read_text())
-    assert reader.commands_run == 8, "every sh block ran"
+    assert reader.commands_run == 11, "every sh block ran"
     assert (reader.home / "greeter" / "greeter" / "go" / "numbers.go").is_file()
     arm64 = list((reader.home / "greeter" / "dist").glob("*manylinux2014_aarch64*.whl"))
     assert len(arm64) == 1, "the cross-compiling step wrote an arm64 wheel"

@@ -40,6 +40,7 @@ def test_renames_are_reported(built: tuple[Path, str]) -> None:
     log = built[1]
     assert "typed module: GoError is GoError_ in Python" in log
     assert "typed module: Keywords: parameter None is None_" in log
+    assert "_register is" not in log, "an export named _register keeps its name"
 
 
 def test_hostile_names_import_and_work(built: tuple[Path, str], tmp_path: Path) -> None:
@@ -148,3 +149,101 @@ def test_a_function_writing_an_undeclared_buffer_is_refused(tmp_path: Path) -> N
     assert result.returncode == 1
     assert "Fill: writes into its buffer parameter buf: declare it with //pygo:writes buf" in result.stderr
     assert not list(tmp_path.rglob("*.whl"))
+
+
+def test_a_panic_whose_message_panics_and_typed_nil_errors_are_go_panics(
+    built: tuple[Path, str], tmp_path: Path
+) -> None:
+    code = (
+        "def outcome(call, *args):\n"
+        "    try:\n        return f'returned {call(*args)!r}'\n"
+        "    except api.GoError as error:\n        return f'{type(error).__name__}: {error}'\n"
+        "for kind in ('error', 'stringer', 'nil'):\n"
+        "    print(outcome(api.PanicWith, kind))\n    print(outcome(api.PanicWithCtx, kind))\n"
+        "print(outcome(api.NilError))\nprint(outcome(api.NilErrorCtx))\nprint(outcome(api.Exit))\n"
+        "print(api.Add(1, 2))\n"
+    )
+    lines = call(built, tmp_path, code).splitlines()
+    nested = "GoPanic: panic with a value whose Error or String method panicked too (a nil pointer?)"
+    assert lines[:6] == [nested] * 6, "both in the caller's thread and in a cancellable call's goroutine"
+    assert lines[6:8] == ["GoPanic: runtime error: invalid memory address or nil pointer dereference"] * 2
+    assert lines[8] == "GoPanic: the function called runtime.Goexit instead of returning", "not a silent 0"
+    assert lines[9] == "3", "and the process goes on"
+
+
+def test_any_mapping_is_read_or_refused_never_a_crash(built: tuple[Path, str], tmp_path: Path) -> None:
+    code = (
+        "class M:\n"
+        "    def __init__(self, items): self._items = items\n"
+        "    def keys(self): return [k for k, *_ in self._items]\n"
+        "    def __getitem__(self, key): return 0\n"
+        "    def items(self):\n"
+        "        if isinstance(self._items, Exception): raise self._items\n"
+        "        return self._items\n"
+        "cases = [[('a', 1), ('b', 2)], [['a', 1]], [('a',)], [('a', 1, 2)], ['ab'], [None], [], 42,\n"
+        "         iter([('g', 1)]), ValueError('items broke'), [(1, 2)], [('a', 'x')]]\n"
+        "for items in cases:\n"
+        "    try:\n        print('ok', api.Lengths(M(items)))\n"
+        "    except (TypeError, ValueError, OverflowError) as error:\n"
+        "        print(type(error).__name__, error)\n"
+    )
+    lines = call(built, tmp_path, code).splitlines()
+    assert lines[7].startswith("TypeError "), "Python's own words for items() giving an int"
+    assert lines[:7] + lines[8:] == [
+        "ok a,b",
+        "TypeError Lengths() argument 'm': items() yielded list, not a (key, value) pair",
+        "TypeError Lengths() argument 'm': items() yielded tuple, not a (key, value) pair",
+        "TypeError Lengths() argument 'm': items() yielded tuple, not a (key, value) pair",
+        "TypeError Lengths() argument 'm': items() yielded str, not a (key, value) pair",
+        "TypeError Lengths() argument 'm': items() yielded NoneType, not a (key, value) pair",
+        "ok ",
+        "ok g",
+        "ValueError items broke",
+        "TypeError Lengths() argument 'm': key 1 is int, expected str",
+        "TypeError Lengths() argument 'm': value of key 'a' is str, expected int",
+    ]
+
+
+def test_names_the_generated_code_uses_are_the_users_too(built: tuple[Path, str], tmp_path: Path) -> None:
+    """A package-level `var unsafe` (cgo's own code imports unsafe), an export named _register."""
+    code = "print(api.Unsafe())\nprint(api._register(api.Pair('k', 3)))\nprint(api.Pair('x', 1))\n"
+    assert call(built, tmp_path, code).splitlines() == [
+        "the package's own unsafe",
+        "k=***",
+        "Pair(Key='x', Value=1)",
+    ]
+
+
+INTERRUPTED = """
+import gc, signal, sys, threading
+from hazards import api
+
+def interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+signal.signal(signal.SIGALRM, interrupt)
+big = "s" * 4096
+words = ["w" * 300] * 40
+mapping = {f"k{i}" * 40: i for i in range(40)}
+interrupted = 0
+for round in range(ROUNDS):
+    api.Busy(8)  # the call's goroutine starts late, after Python stopped waiting
+    signal.setitimer(signal.ITIMER_REAL, 0.001)
+    try:
+        api.Hold(big + str(round), bytearray(b"b" * 4096), words, mapping, api.Pair("p" * 200, 1))
+    except KeyboardInterrupt:
+        interrupted += 1
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    junk = [bytes([round % 256]) * 4096 for _ in range(64)]  # reuse the memory C freed
+    del junk
+print("interrupted", interrupted)
+"""
+
+
+def test_an_interrupted_call_never_reads_memory_the_caller_freed(built: tuple[Path, str], tmp_path: Path) -> None:
+    script = tmp_path / "interrupted.py"
+    script.write_text(INTERRUPTED.replace("ROUNDS", "60"))
+    result = run_python(built[0], str(script), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    interrupted = int(result.stdout.split()[-1])
+    assert interrupted > 40, "most calls were interrupted, their arguments freed while Go may still run"

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pygo_tools import backend, options
-from pygo_tools.errors import BuildError, ToolNotFoundError
+from pygo_tools.errors import ToolNotFoundError
 from pygo_tools.frontends import pep517
 
 
@@ -72,12 +73,35 @@ def test_target_setting_reaches_the_build_in_a_context_variable_not_the_environm
     assert [t.name for t in options.current().targets] == [options.host_target().name]
 
 
-def test_several_targets_in_one_pep517_build_is_an_error(project: Path) -> None:
-    with (
-        pytest.raises(BuildError, match="a PEP 517 build makes one wheel"),
-        pep517.build_context({"target": "linux/arm64,linux/amd64"}),
-    ):
+def test_several_targets_in_one_pep517_build_is_an_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as raised, pep517.build_context({"target": "linux/arm64,linux/amd64"}):
         pass
+    assert raised.value.code == 1
+    assert (
+        "pygo-tools: error: a PEP 517 build makes one wheel; several targets were asked for" in capsys.readouterr().err
+    )
+
+
+@pytest.mark.parametrize(
+    ("settings", "editable", "expected"),
+    [
+        ({"target": "plan9/amd64"}, False, "pygo-tools: error: unknown target 'plan9/amd64'\n  hint: known targets: "),
+        ({"target": ["linux/arm64", "windows/amd64"]}, False, "a PEP 517 build makes one wheel"),
+        ({"target": ["linux/arm64", 3]}, False, "--config-settings target: expected text, got ['linux/arm64', 3]"),
+        ({"target": {"a": 1}}, False, "--config-settings target: expected text, got {'a': 1}"),
+        ({"zig": ["1", "0"]}, False, "--config-settings zig: given 2 times ('1', '0'); give it once"),
+        ({"zig": "maybe"}, False, "--config-settings zig='maybe': expected 1 or 0"),
+        ({"target": "windows/amd64"}, True, "an editable install runs in this interpreter, so it builds for this"),
+    ],
+)
+def test_bad_config_settings_are_one_clean_error(
+    project: Path, capsys: pytest.CaptureFixture[str], settings: dict[str, Any], editable: bool, expected: str
+) -> None:
+    with pytest.raises(SystemExit) as raised, pep517.build_context(settings, editable=editable):
+        pass
+    assert raised.value.code in (1, 2)
+    error = capsys.readouterr().err
+    assert error.startswith("pygo-tools: error: ") and expected in error and "hint: " in error, error
 
 
 def test_hooks_exist_and_editable_ones_are_aliases() -> None:

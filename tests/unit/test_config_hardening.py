@@ -106,7 +106,28 @@ def test_bad_extension_config(project: Path, overrides: dict[str, Any], message:
         ({"version_var": "main.version\n"}, "must be a Go package path"),
         ({"ldflags": "-o /tmp/x"}, "executables[0].ldflags: '-o' is not allowed"),
         ({"tags": ["x y"]}, "executables[0].tags[0]: 'x y' is not a Go build tag"),
-        ({"name": "python"}, "would shadow the environment's own command"),
+        ({"name": "python"}, "would replace a command the environment or its Python already has"),
+        *(
+            ({"name": name}, f"executables[0].name: {name!r} would replace a command the environment")
+            for name in (
+                "python3.11",
+                "pip3.11",
+                "pip",
+                "activate",
+                "Activate.ps1",
+                "activate.fish",
+                "pydoc3",
+                "pythonw.exe",
+                "PYTHON3",
+                "deactivate.bat",
+                "python3.13t",
+                "pip-3.12",
+            )
+        ),
+        *(
+            ({"name": name}, f"executables[0].name: {name!r} is a name Windows reserves for a device")
+            for name in ("con", "NUL", "aux.exe", "com1", "lpt3")
+        ),
         ({"name": "tool\n"}, "is not a usable command name"),
         ({"name": "-rf"}, "is not a usable command name"),
         ({"name": ""}, "executables[0].name: '' is empty"),

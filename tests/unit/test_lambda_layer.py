@@ -249,3 +249,36 @@ def test_no_pip_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     with pytest.raises(ToolNotFoundError, match=r"pip is not installed in .*; it installs the layer's dependencies"):
         build_layer(tmp_path, layer_spec("linux/amd64", "3.12"), tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def wheel_requiring(tmp_path: Path, *requirements: str) -> Path:
+    wheel = tmp_path / "p-1.0-cp39-abi3-manylinux2014_x86_64.whl"
+    metadata = "Metadata-Version: 2.1\nName: p\nVersion: 1.0\n" + "".join(f"Requires-Dist: {r}\n" for r in requirements)
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("p-1.0.dist-info/METADATA", metadata)
+        archive.writestr("p-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nTag: cp39-abi3-manylinux2014_x86_64\n")
+        archive.writestr("p-1.0.dist-info/RECORD", "")
+    return wheel
+
+
+@pytest.mark.parametrize(
+    "requirement",
+    [
+        "ldep @ file:///home/me/ldep",
+        "ldep @ file:///home/me/ldep-1.0.tar.gz",
+        "ldep @ git+https://example.com/ldep.git@v1",
+        "ldep @ https://example.com/ldep-1.0.zip#sha256=00",
+        "ldep[extra] @ file:///srv/ldep ; python_version >= '3.9'",
+    ],
+)
+def test_a_dependency_pip_would_build_from_source_is_refused(tmp_path: Path, requirement: str) -> None:
+    wheel = wheel_requiring(tmp_path, "cffi>=1.15", requirement)
+    with pytest.raises(ConfigError, match=r"would be built from source .* is not a wheel\); a layer takes only wheels"):
+        lambda_layer.check_binary_only(wheel)
+
+
+def test_wheels_and_index_dependencies_pass(tmp_path: Path) -> None:
+    wheel = wheel_requiring(
+        tmp_path, "cffi>=1.15", "ldep @ file:///srv/ldep-1.0-py3-none-any.whl", "x @ https://h/x-1-py3-none-any.whl?a=1"
+    )
+    lambda_layer.check_binary_only(wheel)

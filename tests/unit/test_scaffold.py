@@ -109,8 +109,35 @@ def test_the_folder_gets_a_normal_mode(tmp_path: Path) -> None:
         (("ok", "bad name"), "project name 'bad name' is not a valid project name"),
         (("ok", None, "a.b"), "must be a single name, not dotted"),
         (("ok", None, "naïve"), "is not an ASCII identifier"),
-        (("python3", None, None, True), "command name 'python3' would shadow the environment's own command"),
+        (
+            ("python3", None, None, True),
+            "command name 'python3' would replace a command the environment or its Python already has",
+        ),
         (("missing/parent/p",), "no such folder, so p cannot be created in it"),
+        # Names a venv or interpreter already provides, as a console command.
+        *(
+            ((name, None, None, True), f"command name {name!r} would replace a command the environment")
+            for name in ("pip3.11", "python3.13t", "Activate.ps1", "activate", "deactivate", "pydoc3", "PIP.EXE")
+        ),
+        # Names Windows reserves for devices (and Go refuses in module paths), whatever the case.
+        *(
+            ((name,), f"name {name!r} is a name Windows reserves for a device")
+            for name in ("con", "AUX", "nul", "com1", "LPT9", "prn")
+        ),
+        ((("ok", None, "com3")), "package name 'com3' is a name Windows reserves"),
+        (("nul.txt",), "project name 'nul.txt' is a name Windows reserves for a device"),
+        (("ok", "Aux.tools"), "project name 'Aux.tools' is a name Windows reserves for a device"),
+        (("ok", "CON", "con_tools", True), "project name 'CON' is a name Windows reserves"),
+        # Modules Python (or a venv) imports by itself at start-up, and dunders.
+        *(
+            ((name,), f"package name {name!r} would hide a module of that name")
+            for name in ("sitecustomize", "usercustomize", "pluggy", "packaging")
+        ),
+        (("ok", None, "_virtualenv"), "package name '_virtualenv' would hide a module of that name"),
+        (("ok", None, "__main__"), "package name '__main__' is a name Python gives special meaning"),
+        (("ok", None, "__init__"), "package name '__init__' is a name Python gives special meaning"),
+        # Names the build would refuse in the configuration new writes.
+        (("a" * 93,), "would not build: pyproject.toml: [tool.pygo-tools]: extension: "),
     ],
 )
 def test_bad_input_is_a_clear_error_and_writes_nothing(args: tuple[object, ...], expected: str, tmp_path: Path) -> None:

@@ -204,8 +204,17 @@ BAD_OPTIONS = [
         r"--test-requires: 'not a requirement!' is not a requirement",
     ),
     (WorkflowOptions(test_requires=("--index-url=http://evil",)), r"--test-requires: .* is not a requirement"),
-    (WorkflowOptions(pygo_tools="pygo-tools"), r"--pygo-tools: 'pygo-tools' would install pygo-tools 0.1.8"),
-    (WorkflowOptions(pygo_tools="pygo-tools>=0.1"), r"would install pygo-tools 0.1.8 from PyPI"),
+    (WorkflowOptions(pygo_tools="pygo-tools"), r"--pygo-tools: 'pygo-tools' would accept pygo-tools 0.1.8"),
+    (WorkflowOptions(pygo_tools="pygo-tools>=0.1"), r"would accept pygo-tools 0.1.8 from PyPI"),
+    # Anything PyPI's unrelated 0.1.x could satisfy, not only 0.1.8 itself.
+    (WorkflowOptions(pygo_tools="pygo-tools==0.1.7"), r"would accept pygo-tools 0.1.7 from PyPI, a release of the"),
+    (WorkflowOptions(pygo_tools="pygo-tools<0.1.8"), r"would accept pygo-tools 0.1.7 from PyPI"),
+    (WorkflowOptions(pygo_tools="pygo-tools!=0.1.8"), r"would accept pygo-tools 0.1.7 from PyPI"),
+    (WorkflowOptions(pygo_tools="pygo-tools>0.1.8"), r"would accept pygo-tools 0.1.9 from PyPI"),
+    (WorkflowOptions(pygo_tools="pygo-tools==0.1.*"), r"would accept pygo-tools 0.1.8 from PyPI"),
+    (WorkflowOptions(pygo_tools="pygo-tools===0.0.1"), r"would accept pygo-tools 0.0.1 from PyPI"),
+    (WorkflowOptions(pygo_tools="pygo-tools<0.2.0"), r"would accept pygo-tools 0.1.8 from PyPI"),
+    (WorkflowOptions(test_command="pytest '{project}/tests"), r"--test-command: .* leaves a ' quote open"),
     (WorkflowOptions(pygo_tools="requests==2.0"), r"--pygo-tools: 'requests==2.0' does not name pygo-tools"),
     (WorkflowOptions(pygo_tools="pygo-tools==0.2.0; os_name == 'nt'"), r"environment markers do not apply"),
     (WorkflowOptions(pygo_tools="pygo-tools @ https://x/${{ secrets.TOKEN }}"), r"contains '\$\{\{'"),
@@ -325,9 +334,38 @@ def test_no_input_breaks_the_yaml(tmp_path_factory: pytest.TempPathFactory, comm
     workflow = yaml.safe_load(render_workflow(plan))
     assert set(workflow["jobs"]) == {"build", "test", "publish"}
     steps = workflow["jobs"]["test"]["steps"]
-    assert steps[-1]["run"] == command.strip().replace("{project}", '"$GITHUB_WORKSPACE"')
+    if not any(c in command for c in "'\"\\"):
+        assert steps[-1]["run"] == command.strip().replace("{project}", '"$GITHUB_WORKSPACE"')
+    assert "{project}" not in steps[-1]["run"]
     assert steps[-2]["run"].startswith("python -m pip install ")
     assert "${{" not in steps[-1]["run"] + steps[-2]["run"]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "printf '%s|' {project}/tests",
+        "printf '%s|' \"{project}/tests\"",
+        "printf '%s|' '{project}/tests'",
+        "printf '%s|' pre{project}/tests",
+        "printf '%s|' \"it's\" '{project}'/tests",
+    ],
+)
+def test_project_is_one_word_wherever_it_stands(tmp_path: Path, command: str) -> None:
+    """bash runs the step: {project} is the checkout, one word even with spaces in it, inside
+    double quotes, single quotes or none."""
+    config = write_config(tmp_path)
+    run = yaml.safe_load(render_workflow(plan_workflow(config, WorkflowOptions(test_command=command))))
+    line = run["jobs"]["test"]["steps"][-1]["run"]
+    workspace = "/home/runner/a b/it's"
+    printed = subprocess.run(
+        ["bash", "-c", line],
+        capture_output=True,
+        text=True,
+        env={"GITHUB_WORKSPACE": workspace, "PATH": "/usr/bin:/bin"},
+    ).stdout
+    words = [w for w in printed.split("|") if w]
+    assert words[-1] in (f"{workspace}/tests", f"pre{workspace}/tests"), (line, printed)
 
 
 def test_plan_reads_the_project_once(extension_project: Path) -> None:
@@ -356,3 +394,27 @@ def test_docs_and_readme_keep_up_with_the_generator() -> None:
     readme = (REPO / "README.md").read_text()
     assert "[docs/publishing.md](docs/publishing.md)" in readme
     assert "pygo-tools generate-ci github [PROJECT_DIR]" in readme
+
+
+@pytest.mark.parametrize("link", [".github", ".github/workflows"])
+def test_a_symlinked_github_folder_leading_outside_is_refused(tmp_path: Path, link: str) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    write_config(project)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (project / link).parent.mkdir(parents=True, exist_ok=True)
+    (project / link).symlink_to(outside)
+    with pytest.raises(ConfigError, match=r"is a symbolic link that leads outside the project") as raised:
+        write_workflow(project)
+    assert raised.value.hint and "only inside the project" in raised.value.hint
+    assert list(outside.rglob("*")) == [], "nothing written through the link"
+
+
+def test_a_symlinked_github_folder_inside_the_project_is_fine(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    write_config(project)
+    (project / "ci").mkdir()
+    (project / ".github").symlink_to(project / "ci")
+    assert write_workflow(project).resolve() == (project / "ci" / "workflows" / "wheels.yml").resolve()

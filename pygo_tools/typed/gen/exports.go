@@ -87,10 +87,11 @@ type structDesc struct {
 }
 
 type description struct {
-	Functions []function     `json:"functions"`
-	Structs   []*structDesc  `json:"structs"`
-	Objects   []*objectDesc  `json:"objects"` // struct types that cross as *T: Python classes with methods
-	Errors    []sentinelDesc `json:"errors"`  // exported error variables: Python exception classes
+	Functions []function        `json:"functions"`
+	Structs   []*structDesc     `json:"structs"`
+	Objects   []*objectDesc     `json:"objects"`           // struct types that cross as *T: Python classes with methods
+	Errors    []sentinelDesc    `json:"errors"`            // exported error variables: Python exception classes
+	Overlay   map[string]string `json:"overlay,omitempty"` // renamed copies of user files (rename.go)
 	structs   map[string]*structDesc
 	objects   map[string]*objectDesc
 	values    map[string]bool // struct types used by value somewhere (dataclasses)
@@ -242,6 +243,9 @@ func run(dir, out, jsonOut, tags, goos, goarch string, wasm bool) error {
 	d.Errors = p.sentinels()
 	sort.Slice(d.Structs, func(i, j int) bool { return d.Structs[i].Name < d.Structs[j].Name })
 	sort.Slice(d.Objects, func(i, j int) bool { return d.Objects[i].Name < d.Objects[j].Name })
+	if d.Overlay, err = p.renameClashes(filepath.Dir(out)); err != nil {
+		return err
+	}
 	generated := wrappers(d)
 	if wasm {
 		generated = wasmWrappers(d, !p.hasMain)
@@ -414,6 +418,20 @@ func (p *pkg) describe(fn *ast.FuncDecl, d *description) (*function, error) {
 	}
 	if f.Context && !native {
 		return nil, fmt.Errorf("a context.Context parameter needs //pygo:export (cgo cannot export it)")
+	}
+	if f.Context {
+		// Its goroutine may outlive the call (Ctrl-C, timeout=): it gets copies, never the
+		// caller's memory, so C pointers and buffers Go writes into cannot be passed to it.
+		for _, prm := range f.Params {
+			if prm.Type.Kind == "pointer" || prm.Type.Kind == "cstring" {
+				return nil, fmt.Errorf("parameter %s: a function taking a context.Context runs on after a "+
+					"cancelled call, so it cannot take %s (C memory the caller frees); take a []byte or a string", prm.Name, prm.Type.Go)
+			}
+		}
+		if len(writes) > 0 {
+			return nil, fmt.Errorf("//pygo:writes: a function taking a context.Context works on a copy of its buffers, " +
+				"so what it writes would not reach Python; return the result instead")
+		}
 	}
 	if fn.Type.Results != nil {
 		var results []ast.Expr

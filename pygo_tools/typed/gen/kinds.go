@@ -51,6 +51,9 @@ func init() {
 		"string": {
 			param: func(g *generator, t *typeDesc, name string, _ bool) (string, string) {
 				g.imports[`pygo_strings "strings"`] = true
+				if t.Named != "" { // type Name string: a string is not a Name without a conversion
+					return name + " string", t.Named + "(pygo_strings.Clone(" + name + "))"
+				}
 				return name + " string", "pygo_strings.Clone(" + name + ")"
 			},
 			result: func(g *generator, t *typeDesc, out, got string) ([]string, string) {
@@ -109,10 +112,12 @@ func init() {
 		},
 		"pointer": {
 			param: func(g *generator, t *typeDesc, name string, _ bool) (string, string) {
+				// *C.char in the export (the C side passes void *, which converts to it): the
+				// package may have a name unsafe of its own, which would hide the import.
 				if t.Go == "unsafe.Pointer" {
-					return name + " unsafe.Pointer", name
+					return name + " *C.char", "pygo_unsafe.Pointer(" + name + ")"
 				}
-				return name + " unsafe.Pointer", "(" + t.Go + ")(" + name + ")"
+				return name + " *C.char", "(" + t.Go + ")(pygo_unsafe.Pointer(" + name + "))"
 			},
 			wasmParam: func(g *generator, t *typeDesc, name string, copyBuffers bool) ([]string, string) {
 				decl, arg := rowOf(t).param(g, t, name, copyBuffers)

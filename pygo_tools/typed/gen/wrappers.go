@@ -41,21 +41,21 @@ static inline int pygo_call_notify(uintptr_t f, uint64_t token) {
 import "C"
 
 import (
-	"unsafe" // unaliased: cgo recognizes unsafe.Pointer in exports only by that spelling
+	pygo_unsafe "unsafe" // aliased: the package may have a name unsafe of its own; exports say *C.char
 %s)
 
 // pygoOut copies s for C: into the scratch buffer when it fits (with a NUL after it), else into
 // C memory that the caller frees. No fmt or reflect here: they would add 100 KB to every library.
 func pygoOut(s string, scratch *C.pygo_scratch) (*C.char, C.size_t) {
 	n := len(s)
-	var p unsafe.Pointer
+	var p pygo_unsafe.Pointer
 	if scratch != nil && uint64(n) < uint64(scratch.cap-scratch.used) {
-		p = unsafe.Add(unsafe.Pointer(scratch.buf), int(scratch.used))
+		p = pygo_unsafe.Add(pygo_unsafe.Pointer(scratch.buf), int(scratch.used))
 		scratch.used += C.size_t(n + 1)
 	} else {
 		p = C.malloc(C.size_t(n + 1))
 	}
-	b := unsafe.Slice((*byte)(p), n+1)
+	b := pygo_unsafe.Slice((*byte)(p), n+1)
 	copy(b, s)
 	b[n] = 0
 	return (*C.char)(p), C.size_t(n)
@@ -65,7 +65,7 @@ func pygoOutBytes(b []byte, scratch *C.pygo_scratch) (*C.char, C.size_t) {
 	if len(b) == 0 {
 		return pygoOut("", scratch)
 	}
-	return pygoOut(unsafe.String(&b[0], len(b)), scratch)
+	return pygoOut(pygo_unsafe.String(&b[0], len(b)), scratch)
 }
 
 func pygoFail(err *C.pygo_error, scratch *C.pygo_scratch, kind byte, message string) {
@@ -81,8 +81,16 @@ func pygoRecover(err *C.pygo_error, scratch *C.pygo_scratch) {
 	pygoFail(err, scratch, 'P', pygoPanicMessage(r))
 }
 
-func pygoPanicMessage(r any) string {
-	message := "panic with a value that is not a string or an error"
+// pygoPanicMessage is the text of a panic's value. Its Error or String method may panic too (a
+// typed nil pointer, say): that must not escape a deferred function, where it would abort the
+// process, so it is recovered here.
+func pygoPanicMessage(r any) (message string) {
+	defer func() {
+		if recover() != nil {
+			message = "panic with a value whose Error or String method panicked too (a nil pointer?)"
+		}
+	}()
+	message = "panic with a value that is not a string or an error"
 	switch v := r.(type) {
 	case string:
 		message = v
@@ -233,9 +241,9 @@ func (g *generator) writeAsync(b *strings.Builder, f function) {
 	b.WriteString(" {\n\tdefer pygoRecover(pygoErr, pygoScratch)\n")
 	b.WriteString(receiverValue(f))
 	fmt.Fprintf(b, "\tpygoS := &%s{}\n", state)
-	// The arguments are converted (strings and buffers copied) now: the goroutine runs after
-	// this export has returned, when the caller's memory may be gone (an awaitable call returns
-	// at once).
+	// Every argument becomes Go's own before this export returns (strings and buffers copied):
+	// the goroutine runs after this export has returned, when the caller's memory may be gone
+	// (an awaitable call returns at once; after Ctrl-C the C side frees what it passed).
 	args := []string{"pygoCtx"}
 	for i, arg := range c.args {
 		fmt.Fprintf(b, "\tpygoV%d := %s\n", i, arg)
@@ -256,7 +264,9 @@ func (g *generator) writeAsync(b *strings.Builder, f function) {
 	b.WriteString(signature(f.Symbol+"_finish", params, c.results))
 	b.WriteString(" {\n\tdefer pygoRecover(pygoErr, pygoScratch)\n")
 	fmt.Fprintf(b, "\tpygoT := pygoFinish(pygoHandle, pygoErr, pygoScratch)\n\tif pygoT == nil {\n\t\treturn\n\t}\n")
-	fmt.Fprintf(b, "\tpygoS := pygoT.(*%s)\n", state)
+	if len(f.Results) > 0 {
+		fmt.Fprintf(b, "\tpygoS := pygoT.(*%s)\n", state)
+	}
 	for i := range f.Results {
 		fmt.Fprintf(b, "\tpygoG%d := pygoS.g%d\n", i, i)
 	}
@@ -432,13 +442,17 @@ func pygoStart(state pygoAsync, timeout C.int64_t, token C.uint64_t, body func(p
 	pygoTasksMu.Unlock()
 	go func() {
 		func() {
+			returned := false
 			defer close(t.done)
 			defer func() {
 				if r := recover(); r != nil {
 					t.panicked, t.message = true, pygoPanicMessage(r)
+				} else if !returned { // runtime.Goexit: no panic, and no return either
+					t.panicked, t.message = true, "the function called runtime.Goexit instead of returning"
 				}
 			}()
 			run()
+			returned = true
 		}()
 		if token != 0 && pygoNotify(token) != 0 {
 			pygoTaskOf(C.uint64_t(handle), true)
@@ -524,6 +538,9 @@ func pygoFinish(handle C.uint64_t, err *C.pygo_error, scratch *C.pygo_scratch) p
 func goName(f function) string {
 	if f.Receiver != "" {
 		return "pygoRecv." + strings.TrimPrefix(f.Name, f.Receiver+".")
+	}
+	if f.Name == clashingName {
+		return renamedName // see rename.go
 	}
 	return f.Name
 }

@@ -758,6 +758,18 @@ PYGO_HELPER int pygo_encode_map(pygo_buf *b, PyObject *o, const char *d, pygo_pa
     path->depth++;
     for (i = 0; i < n && status == 0; i++) {
         PyObject *pair = PyList_GetItem(items, i);
+        /* A mapping's items() may yield anything: only (key, value) pairs are read. */
+        if (pair == NULL || !PyTuple_Check(pair) || PyTuple_Size(pair) != 2) {
+            PyObject *got = pair != NULL ? pygo_type_name(pair) : NULL;
+            path->depth--;
+            if (got != NULL) {
+                pygo_path_error(path, PyExc_TypeError, ": items() yielded %U, not a (key, value) pair", got);
+                Py_DECREF(got);
+            }
+            path->depth++;
+            status = -1;
+            break;
+        }
         key = PyTuple_GetItem(pair, 0);
         value = PyTuple_GetItem(pair, 1);
         path->frames[path->depth - 1].kind = 'k';

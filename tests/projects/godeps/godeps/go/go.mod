@@ -1,0 +1,3 @@
+module example.com/godeps
+
+go 1.21

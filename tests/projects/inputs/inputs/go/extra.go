@@ -1,0 +1,5 @@
+//go:build never
+
+package main
+
+func init() { extra = "extra" }

@@ -1,0 +1,1 @@
+#define SUB 1
