@@ -32,6 +32,8 @@ def preflight(config: Config, targets: Iterable[Target]) -> GoToolchain:
     missing: dict[str, tuple[str, list[str]]] = {}  # requirement -> (what it is for, targets)
     compiles_c = config.has_extension or any(p.cgo for p in config.executables)
     for target in targets:
+        if target.universal:
+            continue  # WebAssembly: no C to compile, no native binaries to read
         if compiles_c and target.uses_zig and not zig_installed():
             missing.setdefault(ZIG_REQUIREMENT, ("zig cc, the C compiler", []))[1].append(target.name)
         if config.has_extension and target.uses_zig:
@@ -64,7 +66,7 @@ def _check_go_targets(go: GoToolchain, targets: list[Target], cgo: bool) -> None
         known = {f"{p['GOOS']}/{p['GOARCH']}": bool(p.get("CgoSupported")) for p in json.loads(output)}
     except (CommandError, ValueError, KeyError, TypeError):
         return  # an odd Go: its own error will be clearer than a guess here
-    unsupported = [t.name for t in targets if t.name not in known or (cgo and not known[t.name])]
+    unsupported = [t.name for t in targets if t.name not in known or (cgo and not t.universal and not known[t.name])]
     if unsupported:
         version = f"{go.version[0]}.{go.version[1]}"
         raise ToolNotFoundError(

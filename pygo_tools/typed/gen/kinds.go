@@ -63,7 +63,7 @@ func init() {
 			decode: func(g *generator, t *typeDesc) string { return fmt.Sprintf("%s(r.str())", goSpelling(t)) },
 			encode: func(g *generator, t *typeDesc, v string) string { return fmt.Sprintf("w.str(string(%s))", v) },
 			wasmParam: func(g *generator, t *typeDesc, name string, _ bool) ([]string, string) {
-				return []string{name + "p unsafe.Pointer", name + "n uint32"},
+				return []string{name + "p pygo_unsafe.Pointer", name + "n uint32"},
 					fmt.Sprintf("%s(pygoString(%sp, %sn))", goSpelling(t), name, name)
 			},
 			wasmResult: func(g *generator, t *typeDesc, out, got string) (string, string) {
@@ -96,7 +96,7 @@ func init() {
 				if t.Named != "" {
 					conv = t.Named + "(" + conv + ")"
 				}
-				return []string{name + "p unsafe.Pointer", name + "n uint32"}, conv
+				return []string{name + "p pygo_unsafe.Pointer", name + "n uint32"}, conv
 			},
 			wasmResult: func(g *generator, t *typeDesc, out, got string) (string, string) {
 				return "int64", fmt.Sprintf("%s = pygoOutBytes([]byte(%s))", out, got)
@@ -202,7 +202,7 @@ func wasmScalarResult(g *generator, t *typeDesc, out, got string) (string, strin
 }
 
 func wasmPackedParam(g *generator, t *typeDesc, name string, _ bool) ([]string, string) {
-	return []string{name + "p unsafe.Pointer", name + "n uint32"},
+	return []string{name + "p pygo_unsafe.Pointer", name + "n uint32"},
 		fmt.Sprintf("pygoDec%d(&pygoReader{b: pygoBytes(%sp, %sn)})", g.codecFor(t), name, name)
 }
 

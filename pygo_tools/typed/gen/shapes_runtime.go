@@ -283,9 +283,9 @@ const hookRuntime = `
 var pygoInvokeHook, pygoNotifyHook pygo_atomic.Uintptr
 
 //export pygo_hook_set
-func pygo_hook_set(invoke, notify unsafe.Pointer) {
-	pygoInvokeHook.Store(uintptr(invoke))
-	pygoNotifyHook.Store(uintptr(notify))
+func pygo_hook_set(invoke, notify *C.char) { // function pointers: the C side passes void *
+	pygoInvokeHook.Store(uintptr(pygo_unsafe.Pointer(invoke)))
+	pygoNotifyHook.Store(uintptr(pygo_unsafe.Pointer(notify)))
 }
 
 func pygoNotify(token C.uint64_t) C.int {
@@ -328,17 +328,17 @@ func pygoInvoke(id C.uint64_t, args []byte) ([]byte, error) {
 	out := pygoOutPool.Get().(*C.pygo_out)
 	var p *C.char
 	if len(args) > 0 {
-		p = (*C.char)(unsafe.Pointer(&args[0]))
+		p = (*C.char)(pygo_unsafe.Pointer(&args[0]))
 	}
 	out.p, out.n = nil, 0
 	status := C.pygo_call_invoke(C.uintptr_t(f), id, p, C.size_t(len(args)), out)
 	var data []byte
 	if out.p != nil {
-		data = C.GoBytes(unsafe.Pointer(out.p), C.int(out.n))
-		C.free(unsafe.Pointer(out.p))
+		data = C.GoBytes(pygo_unsafe.Pointer(out.p), C.int(out.n))
+		C.free(pygo_unsafe.Pointer(out.p))
 		out.p = nil
 	} else if out.n > 0 {
-		data = C.GoBytes(unsafe.Pointer(&out.small[0]), C.int(out.n))
+		data = C.GoBytes(pygo_unsafe.Pointer(&out.small[0]), C.int(out.n))
 	}
 	pygoOutPool.Put(out)
 	if status != C.PYGO_CB_OK {
