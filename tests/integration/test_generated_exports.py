@@ -50,16 +50,6 @@ def test_a_cancellable_call_owns_its_arguments_before_it_returns(tmp_path: Path)
         assert re.search(rf"pygoV{index} := .*pygoA{index}", export), index
 
 
-def test_a_method_marked_for_export_is_refused_by_name(tmp_path: Path) -> None:
-    output = refusal(
-        tmp_path,
-        "package main\n\ntype Counter struct{ n int }\n\n// Add adds.\n//\n//pygo:export\n"
-        "func (c *Counter) Add(k int) int { c.n += k; return c.n }\n\nfunc main() {}\n",
-    )
-    assert "method (*Counter).Add is marked //pygo:export, but methods cannot be exported" in output
-    assert "export a function that takes the Counter as its first parameter instead" in output
-
-
 @pytest.mark.parametrize(
     ("parameters", "expected"),
     [

@@ -320,7 +320,8 @@ def test_the_example_builds_a_universal_wheel_whose_plain_go_runs(tmp_path: Path
     result = run_build(project, tmp_path / "out", "--target", "wasip1/wasm")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "typed module: Hello: not in the universal wheel: its file imports" in result.stderr
-    assert "wrote hello_go.api: 3 typed functions over WebAssembly" in result.stderr
+    assert "wrote hello_go.api: 5 typed functions over WebAssembly" in result.stderr
+    assert "typed module: NewHasher: not in the universal wheel: Go objects, callbacks and iterators" in result.stderr
     python = make_venv(tmp_path / "venv")
     pip_install(python, result.stdout.strip())
     (tmp_path / "a.txt").write_text("a")

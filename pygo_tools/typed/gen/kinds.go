@@ -119,9 +119,12 @@ func init() {
 				}
 				return name + " *C.char", "(" + t.Go + ")(pygo_unsafe.Pointer(" + name + "))"
 			},
+			// WebAssembly: an address in the module's memory (no C, so no *C.char).
 			wasmParam: func(g *generator, t *typeDesc, name string, copyBuffers bool) ([]string, string) {
-				decl, arg := rowOf(t).param(g, t, name, copyBuffers)
-				return []string{decl}, arg
+				if t.Go == "unsafe.Pointer" {
+					return []string{name + " pygo_unsafe.Pointer"}, name
+				}
+				return []string{name + " pygo_unsafe.Pointer"}, "(" + t.Go + ")(" + name + ")"
 			},
 		},
 		"list":   packed,
