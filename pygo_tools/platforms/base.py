@@ -45,7 +45,7 @@ class ExtensionSettings:
     include_dirs: list[str]
     library_dirs: list[str]
     libraries: list[str]
-    define_macros: list[tuple[str, str]]
+    define_macros: list[tuple[str, str | None]]
     extra_compile_args: list[str]
     extra_link_args: list[str]
     extra_objects: list[str] = field(default_factory=list)
@@ -59,7 +59,7 @@ class ExtensionContext:
     library: Path  # the built Go library
     work: Path  # the build's own folder, for import libraries and headers
     module_name: str  # the extension module's own name, without its package: `_native`
-    floor: Version  # limited_api
+    floor: Version  # the stable ABI's version: limited_api (abi3t: 3.15 at least)
     strip: bool
     zig: ZigCompiler | None
 
@@ -125,8 +125,10 @@ class Platform(ABC):
 
     # -- the extension ---------------------------------------------------------------------------
     def extension_filename(self, fullname: str, target: Target) -> str | None:
-        """The extension's path in the build for ``fullname``; None: the interpreter's own suffix."""
-        return None
+        """The extension's path in the build for ``fullname``: ``pkg/_native.abi3.so`` (the
+        ABI's suffix); None: the interpreter's own suffix (a version-specific ABI, built here)."""
+        suffix = target.abi.posix_suffix
+        return "/".join(fullname.split(".")) + suffix if suffix else None
 
     def adjust_extension(self, settings: ExtensionSettings, context: ExtensionContext) -> ExtensionSettings:
         """The extension's settings for this OS (given them as for a Linux build)."""

@@ -72,7 +72,7 @@ class MacOS(Platform):
         return deployment_env(target)
 
     def adjust_extension(self, settings: ExtensionSettings, context: ExtensionContext) -> ExtensionSettings:
-        filename = context.module_name + ".abi3.so"
+        filename = context.module_name + (context.target.abi.posix_suffix or ".so")
         settings.extra_link_args = [*settings.extra_link_args, *extension_link_args(context.target, filename)]
         return settings
 
