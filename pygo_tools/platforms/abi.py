@@ -55,10 +55,10 @@ class PythonAbi:
         """What the C compiler is given. abi3t needs ``Py_LIMITED_API`` as well as
         ``Py_TARGET_ABI3T``: with the latter alone cffi's ``_cffi_include.h`` defines a bare
         ``Py_LIMITED_API``, and ``Py_TYPE`` goes undeclared. A version-specific free-threaded
-        build defines neither (3.13t/3.14t refuse the limited API); ``_CFFI_NO_LIMITED_API``
-        tells cffi not to define it either."""
+        build defines neither (3.13t/3.14t refuse the limited API; cffi, run by that interpreter,
+        writes ``#define _CFFI_NO_LIMITED_API`` into the source itself)."""
         if not self.stable:
-            return [("_CFFI_NO_LIMITED_API", None)]
+            return []
         macros: list[tuple[str, str | None]] = [("Py_LIMITED_API", _hex(self.floor(configured)))]
         if self.free_threaded:
             macros.append(("Py_TARGET_ABI3T", _hex(self.floor(configured))))

@@ -192,9 +192,8 @@ def render_typed_layer(
     parts = [f"\n/* ---- pygo-tools typed module for {c_string(spec.module)[1:-1]} ---- */\n"]
     if any(f.context and not f.direct for f in functions):
         parts.append("#define PYGO_ASYNC 1\n")
-    parts.append(RUNTIME.read_text(encoding="utf-8"))
+    parts.append(_runtime(_struct_table(classes, structs)))
     parts.append(TUPLE)
-    parts.append(_struct_table(classes, structs))
     methods = []
     for index, function in enumerate(functions):
         if function.direct:
@@ -214,9 +213,6 @@ static int pygo_typed_init(PyObject *module) {{
     PyObject *api, *name;
     PyMethodDef *def;
     if (pygo_runtime_init(module, {c_string(spec.module)}, {c_string(spec.package)}) < 0) return -1;
-    pygo_struct_table = pygo_structs;
-    pygo_class_table = pygo_classes;
-    pygo_struct_count = {len(classes)};
     api = PyDict_New();
     name = PyUnicode_FromString({c_string(spec.module)});
     if (api == NULL || name == NULL) goto fail;
@@ -256,11 +252,28 @@ PyMODINIT_FUNC {init_name}(void) {{
         Py_DECREF(module);
         return NULL;
     }}
+#if defined(Py_GIL_DISABLED) && !defined(Py_LIMITED_API)
+    /* True of cffi's part and of ours (runtime/typed.c says why). cffi's backend declares it
+       too, as it creates the module; the abi3t API has no call for it (its backend's does). */
+    PyUnstable_Module_SetGIL(module, Py_MOD_GIL_NOT_USED);
+#endif
     return module;
 }}
 """
     )
     return "".join(parts)
+
+
+STRUCT_TABLE_MARKER = "/* PYGO_STRUCT_TABLE:"
+
+
+def _runtime(struct_table: str) -> str:
+    """The runtime with the struct table in its place (after the ``pygo_struct`` type, before the
+    code that reads it): constant data the compiler sees, not pointers set at import."""
+    runtime = RUNTIME.read_text(encoding="utf-8")
+    at = runtime.index(STRUCT_TABLE_MARKER)
+    end = runtime.index("*/", at) + len("*/")
+    return runtime[:end] + struct_table + runtime[end:]
 
 
 def _struct_table(classes: list[TypedStruct], structs: dict[str, int]) -> str:
@@ -276,6 +289,7 @@ def _struct_table(classes: list[TypedStruct], structs: dict[str, int]) -> str:
         entries.append(f"    {{{c_string(cls.name)}, {len(cls.fields)}, pygo_sf{i}, pygo_st{i}}},")
     entries.append("    {NULL, 0, NULL, NULL}")
     lines.append("static const pygo_struct pygo_structs[] = {\n" + "\n".join(entries) + "\n};")
+    lines.append(f"#define PYGO_STRUCT_COUNT {len(classes)}")
     lines.append(f"static PyObject *pygo_classes[{len(classes) + 1}];")
     return "\n" + "\n".join(lines) + "\n"
 
