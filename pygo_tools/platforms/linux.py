@@ -14,7 +14,7 @@ from packaging.utils import parse_wheel_filename
 
 from ..errors import BuildError, ToolNotFoundError
 from ..util import commands, log
-from ..util.atomic import write_text_atomically
+from ..util.atomic import move_atomically, write_text_atomically
 from ..util.cache import cache_dir, inputs_key
 from ..wheel.contents import retag
 from .base import ExtensionContext, ExtensionSettings, Platform, find_tool, strip_ldflags, tool_path
@@ -114,25 +114,37 @@ def repair(wheel: Path, target: Target, out_dir: Path) -> Path:
     """auditwheel's tag for the wheel's binaries. auditwheel only retags wheels like ours (it
     grafts nothing: Go and the extension link only the C library), and its verdict depends on
     the binaries alone, so it is remembered per set of binaries and reused when they are the
-    same bytes again: a rebuild with no change skips it."""
+    same bytes again: a rebuild with no change skips it. Either way the wheel is the one
+    setuptools wrote, retagged (auditwheel's own repacking compresses differently), so a build
+    gives the same bytes whether auditwheel ran or its verdict was remembered."""
     key = _binaries_key(wheel, target)
     remembered = _remembered(key)
     if remembered:
         log.detail(f"  auditwheel: binaries unchanged since it said {remembered}")
         return retag(wheel, out_dir, platform=remembered)
     _check_patchelf()
+    audited = out_dir / "auditwheel"
     commands.run(
-        [sys.executable, "-m", "auditwheel", "repair", "--wheel-dir", str(out_dir), str(wheel)],
+        [sys.executable, "-m", "auditwheel", "repair", "--wheel-dir", str(audited), str(wheel)],
         env={"PATH": tool_path()},
         hint="auditwheel's message is above; `auditwheel show WHEEL` explains the platform tag",
     )
-    repaired = sorted(out_dir.glob("*.whl"))
+    repaired = sorted(audited.glob("*.whl"))
     if len(repaired) != 1:
         raise BuildError(f"auditwheel wrote {len(repaired)} wheels for {wheel.name}, expected 1")
     result = raise_to_floor(repaired[0], target.manylinux_floor) if target.manylinux_floor else repaired[0]
-    if _binaries_key(result, target) == key:  # it changed no binary: only the tag
-        _remember(key, result.name[: -len(".whl")].rsplit("-", 1)[1])
-    return result
+    if _binaries_key(result, target) != key:  # it changed a binary: its wheel is the repaired one
+        return move_into(result, out_dir)
+    platform = result.name[: -len(".whl")].rsplit("-", 1)[1]
+    _remember(key, platform)
+    result.unlink()
+    return retag(wheel, out_dir, platform=platform)
+
+
+def move_into(wheel: Path, out_dir: Path) -> Path:
+    final = out_dir / wheel.name
+    move_atomically(wheel, final)
+    return final
 
 
 def _binaries_key(wheel: Path, target: Target) -> str:
