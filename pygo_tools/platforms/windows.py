@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
-import sysconfig
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -33,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import BuildError, CommandError, ToolNotFoundError
 from ..util import commands, log
 from ..util.atomic import copy_atomically, write_text_atomically
-from .base import CROSS_HINT, ExtensionContext, ExtensionSettings, Platform, strip_ldflags
+from .base import CROSS_HINT, ExtensionContext, ExtensionSettings, Platform, headers_with_pyconfig, strip_ldflags
 from .stable_abi import StableName, Version, names_at
 
 if TYPE_CHECKING:
@@ -186,12 +184,7 @@ def python3_import_library(floor: Version, target: Target, zig: list[str], direc
 
 def include_dir(destination: Path) -> Path:
     """A copy of this interpreter's headers with a Windows ``pyconfig.h``."""
-    source = Path(sysconfig.get_paths()["include"])
-    if destination.exists():
-        shutil.rmtree(destination)
-    shutil.copytree(source, destination, ignore=shutil.ignore_patterns("internal"))
-    write_text_atomically(destination / "pyconfig.h", PYCONFIG_H)
-    return destination
+    return headers_with_pyconfig(destination, PYCONFIG_H)
 
 
 def mangled_name(library: Path) -> str:

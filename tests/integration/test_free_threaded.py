@@ -14,13 +14,14 @@ test_plain_go.py's table passes in parallel threads; ``pygo-tools develop`` work
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from test_plain_go import ROWS
 
 from conftest import PROJECTS, REPO, copy_project, pip_install
-from new_pythons import FREE_THREADED, build, build_env, gil_enabled, pygo_venv, pythons, run_venv_python
+from new_pythons import FREE_THREADED, build, build_env, builder_venv, gil_enabled, pythons, run_venv_python
 from pygo_tools.wheel.contents import read_wheel
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -29,9 +30,10 @@ STRESS = REPO / "tests" / "support" / "free_threaded_stress.py"
 
 
 @pytest.fixture(scope="module")
-def py313t(pygo_tools_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def py313t(pygo_tools_dist: Path) -> Iterator[Path]:
     """A 3.13t venv with pygo-tools (the builder)."""
-    return pygo_venv(FREE_THREADED, tmp_path_factory.mktemp("py313t") / "venv", pygo_tools_dist)
+    with builder_venv(FREE_THREADED, pygo_tools_dist) as python:
+        yield python
 
 
 @pytest.fixture(scope="module")

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import json
 import sys
+import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from conftest import EXAMPLE, PROJECTS, SOURCE_DATE_EPOCH, copy_project, make_venv, pip_install, run_python
-from new_pythons import FREE_THREADED, build, build_env, pygo_venv, run_venv_python
+from new_pythons import FREE_THREADED, build, build_env, builder_venv, run_venv_python
 from pygo_tools.wheel.contents import read_wheel
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -72,13 +74,16 @@ def fresh_venv(kind: str, where: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def py315(pygo_tools_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return pygo_venv("3.15", tmp_path_factory.mktemp("py315") / "venv", pygo_tools_dist)
+def py315(pygo_tools_dist: Path) -> Iterator[Path]:
+    """CPython 3.15 with pygo-tools and its [cross] extra (zig, pefile, macholib)."""
+    with builder_venv("3.15", pygo_tools_dist, "ziglang", "pefile", "macholib") as python:
+        yield python
 
 
 @pytest.fixture(scope="module")
-def py314(pygo_tools_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return pygo_venv("3.14", tmp_path_factory.mktemp("py314") / "venv", pygo_tools_dist)
+def py314(pygo_tools_dist: Path) -> Iterator[Path]:
+    with builder_venv("3.14", pygo_tools_dist) as python:
+        yield python
 
 
 @pytest.fixture(scope="module")
@@ -232,3 +237,48 @@ def test_free_threaded_wheels_need_315_headers_and_say_so(tmp_path: Path) -> Non
     )
     assert lines[1].startswith("  hint: run the build with python3.15 or newer")
     assert not (project / "dist").exists() or not list((project / "dist").iterdir())
+
+
+# What each cross target's abi3t wheel must be: its extension's file and platform tag.
+CROSS = {
+    "linux/arm64": ("hello_go/_native.abi3t.so", "manylinux2014_aarch64.manylinux_2_17_aarch64"),
+    "darwin/arm64": ("hello_go/_native.abi3t.so", "macosx_13_0_arm64"),
+    "windows/amd64": ("hello_go/_native.pyd", "win_amd64"),
+}
+
+
+@pytest.mark.cross
+def test_abi3t_wheels_for_other_targets_are_built_and_checked_file_by_file(py315: Path, tmp_path: Path) -> None:
+    """Nothing here runs a free-threaded 3.15 (or macOS, or Windows 3.15), so the files are
+    checked: ELF for aarch64, Mach-O for arm64 with relative install names, and a Windows
+    ``.pyd`` that imports CPython from ``python3t.dll`` (abi3t's DLL; GIL installs of 3.15 ship
+    it too) and nothing else outside Windows and the wheel."""
+    import macho_checks as checks
+    from pygo_tools.platforms.windows import imported_dlls
+
+    project = copy_project(EXAMPLE, tmp_path)
+    targets = [f"--target={name}" for name in CROSS]
+    wheels = build(py315, "3.15", project, tmp_path / "out", *targets, PYGO_TOOLS_FREE_THREADED="only")
+    assert [w.name for w in wheels] == [f"hello_go-0.1.0-cp315-abi3.abi3t-{tag}.whl" for _, tag in CROSS.values()]
+    for wheel, (extension, _) in zip(wheels, CROSS.values()):
+        contents = read_wheel(wheel)
+        assert extension in contents.names, contents.names
+        assert not [n for n in contents.names if ".abi3." in n]
+        with zipfile.ZipFile(wheel) as archive:
+            archive.extractall(tmp_path / wheel.stem)
+    unpacked = {name: tmp_path / wheel.stem for name, wheel in zip(CROSS, wheels)}
+    elf = (unpacked["linux/arm64"] / CROSS["linux/arm64"][0]).read_bytes()
+    assert elf[:4] == b"\x7fELF" and int.from_bytes(elf[18:20], "little") == 183  # EM_AARCH64
+    mac = unpacked["darwin/arm64"]
+    extension, library = mac / CROSS["darwin/arm64"][0], mac / "hello_go" / "lib" / "libhello.dylib"
+    for binary in (extension, library):
+        checks.check_cpu(binary, "arm64")
+        checks.check_libraries_resolve(binary, mac)
+        checks.check_signature(binary)
+        checks.check_indirect_symbols(binary)
+    checks.check_undefined_symbols(extension, mac, (3, 15))  # CPython's names at abi3t's version
+    checks.check_exports_init(extension, "_native")
+    checks.check_tag_covers_minimum("macosx_13_0_arm64", [extension, library])
+    pyd = unpacked["windows/amd64"] / CROSS["windows/amd64"][0]
+    imports = [dll.lower() for dll in imported_dlls(pyd)]
+    assert "python3t.dll" in imports and "python3.dll" not in imports, imports
