@@ -69,6 +69,7 @@ bench: venv
 	$(PY) benchmarks/calls.py
 	$(PY) benchmarks/data.py
 	$(PY) benchmarks/values.py
+	$(PY) benchmarks/free_threaded.py
 	$(PY) benchmarks/builds.py
 	$(PY) benchmarks/build_targets.py
 

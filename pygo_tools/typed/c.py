@@ -210,37 +210,39 @@ def render_typed_layer(
     parts.append(
         f"""
 static int pygo_typed_init(PyObject *module) {{
-    PyObject *api, *name;
-    PyMethodDef *def;
+    PyObject *holder = NULL, *api = NULL;
+    PyMethodDef *tables[2], *def;
+    int t;
     if (pygo_runtime_init(module, {c_string(spec.module)}, {c_string(spec.package)}) < 0) return -1;
+    /* The functions are made by PyModule_AddFunctions, on a module named as the typed module
+       (their __module__): free-threaded CPython gives functions made so deferred reference
+       counting (CPython gh-118527), so threads calling one function do not all contend on its
+       reference count. */
+    holder = PyModule_New({c_string(spec.module)});
     api = PyDict_New();
-    name = PyUnicode_FromString({c_string(spec.module)});
-    if (api == NULL || name == NULL) goto fail;
-    {{
-        PyObject *function = PyCFunction_NewEx(&pygo_register_def, NULL, name);
-        if (function == NULL || PyDict_SetItemString(api, "_register", function) < 0) {{
-            Py_XDECREF(function);
-            goto fail;
+    if (holder == NULL || api == NULL) goto fail;
+    tables[0] = pygo_register_defs;
+    tables[1] = pygo_methods;
+    for (t = 0; t < 2; t++) {{
+        if (PyModule_AddFunctions(holder, tables[t]) < 0) goto fail;
+        for (def = tables[t]; def->ml_name != NULL; def++) {{
+            PyObject *function = PyObject_GetAttrString(holder, def->ml_name);
+            if (function == NULL || PyDict_SetItemString(api, def->ml_name, function) < 0) {{
+                Py_XDECREF(function);
+                goto fail;
+            }}
+            Py_DECREF(function);
         }}
-        Py_DECREF(function);
-    }}
-    for (def = pygo_methods; def->ml_name != NULL; def++) {{
-        PyObject *function = PyCFunction_NewEx(def, NULL, name);
-        if (function == NULL || PyDict_SetItemString(api, def->ml_name, function) < 0) {{
-            Py_XDECREF(function);
-            goto fail;
-        }}
-        Py_DECREF(function);
     }}
     if (PyDict_SetItemString(api, "GoError", pygo_GoError) < 0 || PyDict_SetItemString(api, "GoPanic", pygo_GoPanic) < 0
         || PyDict_SetItemString(api, "GoForkError", pygo_GoForkError) < 0
         || PyDict_SetItemString(api, "GoTimeout", pygo_GoTimeout) < 0)
         goto fail;
-    Py_DECREF(name);
+    Py_DECREF(holder); /* the functions keep it alive (their __self__) */
     return PyModule_AddObject(module, "_pygo_api", api) < 0 ? (Py_DECREF(api), -1) : 0;
 fail:
     Py_XDECREF(api);
-    Py_XDECREF(name);
+    Py_XDECREF(holder);
     return -1;
 }}
 

@@ -1079,7 +1079,7 @@ static PyObject *pygo_register(PyObject *self, PyObject *classes) {
     Py_RETURN_NONE;
 }
 
-static PyMethodDef pygo_register_def = {"_register", pygo_register, METH_O, NULL};
+static PyMethodDef pygo_register_defs[] = {{"_register", pygo_register, METH_O, NULL}, {NULL, NULL, 0, NULL}};
 
 /* timeout=: None, or seconds (int or float, >= 0), as nanoseconds for Go (0: no deadline). */
 PYGO_HELPER int pygo_timeout_arg(PyObject *o, const pygo_fn *fn, long long *ns) {
