@@ -75,6 +75,20 @@ def test_importing_keeps_the_gil_off(user: Path, tmp_path: Path) -> None:
     assert gil_enabled(user, tmp_path, code) == "False"
 
 
+def test_threads_calling_one_function_share_no_reference_count(user: Path, tmp_path: Path) -> None:
+    """The typed functions are made as module functions are (PyModule_AddFunctions), which 3.13t
+    immortalizes once a second thread starts (deferred reference counting, CPython gh-118527):
+    threads calling one function do not all write to its reference count."""
+    code = (
+        "import sys, threading\nfrom plaingo import api\n"
+        "before = sys.getrefcount(api.Total)\n"
+        "threading.Thread(target=api.Total, args=([1],)).start()\n"
+        "print(before < 100, sys.getrefcount(api.Total) >= 2**32 - 1, api.Total.__module__)"
+    )
+    result = run_venv_python(user, "-c", code, cwd=tmp_path)
+    assert result.stdout.split() == ["True", "True", "plaingo.api"], result.stderr[-2000:]
+
+
 def test_pip_there_takes_the_cp313t_wheel(user: Path, wheel: Path, tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     command = ["-m", "pip", "install", "--dry-run", "--no-deps", "--force-reinstall", "--quiet", "--report"]
