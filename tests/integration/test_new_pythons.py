@@ -12,6 +12,7 @@ test_free_threaded.py.
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
@@ -76,7 +77,7 @@ def fresh_venv(kind: str, where: Path) -> Path:
 @pytest.fixture(scope="module")
 def py315(pygo_tools_dist: Path) -> Iterator[Path]:
     """CPython 3.15 with pygo-tools and its [cross] extra (zig, pefile, macholib)."""
-    with builder_venv("3.15", pygo_tools_dist, "ziglang", "pefile", "macholib") as python:
+    with builder_venv("3.15", pygo_tools_dist, "ziglang", "pefile", "macholib", "build", "uv") as python:
         yield python
 
 
@@ -220,6 +221,25 @@ def test_setup_py_and_pip_routes_build_on_314_and_315(
     smoke = run_python(venv, str(EXAMPLE / "smoke.py"), cwd=tmp_path)
     assert smoke.returncode == 0, smoke.stderr[-3000:]
     assert f"python {kind}." in smoke.stdout
+
+
+@pytest.mark.parametrize("front_end", ["build", "uv"])
+def test_build_and_uv_make_the_abi3t_wheel_when_asked(py315: Path, front_end: str, tmp_path: Path) -> None:
+    """`python -m build` and `uv build` (unisolated: the builder venv has pygo-tools) with
+    `-C free-threaded=true`: their one PEP 517 wheel is the abi3t one."""
+    project = copy_project(PROJECTS / "plaingo", tmp_path)
+    out = tmp_path / "out"
+    if front_end == "build":
+        command = [str(py315), "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out)]
+    else:
+        uv = py315.parent / "uv"
+        command = [str(uv), "build", "--wheel", "--no-build-isolation", "--python", str(py315), "--out-dir", str(out)]
+    result = subprocess.run(
+        [*command, "-C", "free-threaded=true", str(project)],
+        cwd=tmp_path, capture_output=True, text=True, env=build_env("3.15"), check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert [p.name for p in out.glob("*.whl")] == ["plaingo-0.1.0-cp315-abi3.abi3t-manylinux_2_34_x86_64.whl"]
 
 
 def test_free_threaded_wheels_need_315_headers_and_say_so(tmp_path: Path) -> None:
