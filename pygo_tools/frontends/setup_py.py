@@ -260,10 +260,13 @@ def make_build_ext(config: Config, target_: Target, base: type[_build_ext]) -> t
             # folder, and the first `pygo-tools develop` rebuild after it can reuse its extension.
             cache = ArtifactCache(config.project_dir / "build" / self.target.slug / "extension-cache")
             start = time.monotonic()
+            what = (
+                config.extension if self.target.abi.name == "abi3" else f"{config.extension} ({self.target.abi.name})"
+            )
             if cache.fetch(key, built):
-                log.info(f"pygo-tools ✓ cffi compile {config.extension} {time.monotonic() - start:.1f}s (unchanged)")
+                log.info(f"pygo-tools ✓ cffi compile {what} {time.monotonic() - start:.1f}s (unchanged)")
                 return
-            with log.step(f"cffi compile {config.extension}"):
+            with log.step(f"cffi compile {what}"):
                 # The cache decides; setuptools' timestamps miss flag changes (strip, limited_api).
                 previous = bool(getattr(self, "force", False))
                 self.force = True
