@@ -71,6 +71,7 @@ bench: venv
 	$(PY) benchmarks/values.py
 	$(PY) benchmarks/shapes.py
 	$(PY) benchmarks/universal.py
+	$(PY) benchmarks/free_threaded.py
 	$(PY) benchmarks/builds.py
 	$(PY) benchmarks/build_targets.py
 

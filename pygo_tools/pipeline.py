@@ -30,6 +30,7 @@ does here: compiling the extension (``compile_extension``) and writing the raw w
 from __future__ import annotations
 
 import shlex
+import sysconfig
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,7 @@ from pathlib import Path
 from .errors import BuildError
 from .options import BuildOptions
 from .platforms import ExtensionSettings, Target, host_platform
+from .platforms.abi import ABI3T_VERSION
 from .platforms.wasi import WASMTIME_REQUIREMENT
 from .platforms.zig import ZigCompiler, find_zig
 from .steps import editable
@@ -54,6 +56,7 @@ from .typed.generator import generate_exports, generator_binary
 from .util import log
 from .util.atomic import copy_atomically
 from .wheel.checks import ExpectedContents, check_contents, check_published
+from .wheel.contents import parse_wheel_name, retag
 from .wheel.publish import publish_wheel
 
 
@@ -66,22 +69,33 @@ class Plan:
 
 
 def plan(project_dir: Path, options: BuildOptions) -> Plan:
-    """Steps 1 and 2: read and check everything the build will use before anything runs."""
+    """Steps 1 and 2: read and check everything the build will use before anything runs; one
+    target per wheel (each Go target once per Python ABI: platforms/abi.py)."""
     config = load_config(project_dir)
     check_sources(config)
-    for target in options.targets:
+    targets = options.wheel_targets(config.free_threaded) if config.has_extension else options.targets
+    for target in targets:
         check_buildable(target, config)
-    return Plan(config, options.targets)
+    return Plan(config, targets)
 
 
 def check_buildable(target: Target, config: Config) -> None:
     """Extensions cross-compile from Linux to every target (zig); pure Go programs build for
-    every target from anywhere; the universal wheel builds anywhere Go runs."""
+    every target from anywhere; the universal wheel builds anywhere Go runs. An extension for
+    one CPython's own ABI (3.13t) builds for this machine only."""
     if target.universal:
         check_universal(config, target)
         return
     if not config.has_extension or target.host:
         return
+    if not target.abi.stable:
+        raise BuildError(
+            f"cannot build the {target.abi.name} extension for {target.name} here: a free-threaded "
+            f"CPython below {ABI3T_VERSION[0]}.{ABI3T_VERSION[1]} has no stable ABI, so its extension is "
+            "built for this machine only",
+            hint="build other targets with CPython 3.15 or newer (abi3t wheels serve free-threaded 3.15+), "
+            f"or build the {target.abi.name} wheel on each target machine",
+        )
     here = host_platform()
     if here is None or not here.cross_compiles_extensions:
         raise BuildError(
@@ -228,6 +242,7 @@ def expected_contents(config: Config, target: Target) -> ExpectedContents:
         )
     return ExpectedContents(
         extension=config.extension,
+        extension_file=extension_file(config, target) if config.has_extension else "",
         library_prefix=f"{config.library_subdir}/lib{config.library}." if config.has_extension else "",
         # On Windows it sits next to the extension, named with a hash (platforms/windows.py says why).
         library_beside_prefix="/".join(filter(None, [config.extension_subdir, f"lib{config.library}-"])),
@@ -235,6 +250,13 @@ def expected_contents(config: Config, target: Target) -> ExpectedContents:
         programs_dir="/".join([*config.package.split("."), "bin"]) + "/",
         programs=tuple(p.name for p in config.executables),
     )
+
+
+def extension_file(config: Config, target: Target) -> str:
+    """The extension's path in the wheel: ``pkg/_native.abi3.so``, ``pkg/_native.abi3t.so``,
+    ``pkg/_native.pyd``; for a version-specific ABI the interpreter's own suffix."""
+    chosen = target.platform.extension_filename(config.extension, target)
+    return chosen or "/".join(config.extension.split(".")) + str(sysconfig.get_config_var("EXT_SUFFIX"))
 
 
 def finish_wheel(config: Config, target: Target, raw_wheel: Path, dist_dir: Path, temp: Path) -> Path:
@@ -245,6 +267,7 @@ def finish_wheel(config: Config, target: Target, raw_wheel: Path, dist_dir: Path
     if config.has_extension:
         with log.step("repair wheel"):
             repaired = target.platform.repair_wheel(raw_wheel, target, temp / "repaired")
+            repaired = tag_abi(repaired, target, config)
     else:
         with log.step("tag wheel"):
             repaired = tag_program_wheel(raw_wheel, target, config)
@@ -252,3 +275,13 @@ def finish_wheel(config: Config, target: Target, raw_wheel: Path, dist_dir: Path
         repaired = add_sbom(config, repaired, temp / "sbom")
     check_published(repaired)
     return publish_wheel(repaired, dist_dir)
+
+
+def tag_abi(wheel: Path, target: Target, config: Config) -> Path:
+    """The wheel's python and abi tags as its ABI has them (setuptools knows no ``abi3.abi3t``):
+    ``cp315-abi3.abi3t`` for abi3t. A wheel already tagged so (abi3, cp313t) is left as it is."""
+    python, abi = target.abi.wheel_tags(config.limited_api_version)
+    _, _, written_python, written_abi, _ = parse_wheel_name(wheel.name)
+    if (written_python, written_abi) == (python, abi):
+        return wheel
+    return retag(wheel, wheel.parent, python=python, abi=abi, remove=True)

@@ -58,6 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="compile this machine's target with zig cc against glibc 2.17 too (manylinux2014 tags); "
         "cross targets always use zig",
     )
+    build.add_argument(
+        "--free-threaded",
+        action="store_true",
+        default=None,
+        help="also build each target's wheel for free-threaded CPython 3.15+ (cp315-abi3.abi3t); needs "
+        "pygo-tools to run on CPython 3.15 or newer (default: $PYGO_TOOLS_FREE_THREADED, else the "
+        "configuration's free_threaded). On a free-threaded CPython, its own free-threaded wheel is "
+        "always the one built",
+    )
     develop = sub.add_parser(
         "develop",
         help="editable install into this environment; run again after changing Go code",
@@ -119,4 +128,4 @@ def _run(args: argparse.Namespace) -> int:
 
         develop(project)
         return 0
-    return build_command(project, config, args.out, args.targets, args.zig)
+    return build_command(project, config, args.out, args.targets, args.zig, args.free_threaded)

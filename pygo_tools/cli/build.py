@@ -18,20 +18,29 @@ from ..util import commands, log
 from ..wheel.publish import check_out_dir, publish_wheel, remove_partials
 
 
-def build_command(project: Path, config: Config, out_arg: str | None, names: list[str] | None, zig: bool | None) -> int:
-    """Check every target and the output folder first, then build each target's wheel and print
-    its path (stdout holds only wheel paths)."""
+def build_command(
+    project: Path,
+    config: Config,
+    out_arg: str | None,
+    names: list[str] | None,
+    zig: bool | None,
+    free_threaded: bool | None = None,
+) -> int:
+    """Check every target and the output folder first, then build each target's wheel (one per
+    Python ABI: abi3, and abi3t when asked for) and print its path (stdout holds only wheel
+    paths)."""
     out = Path(out_arg).resolve() if out_arg else project / "dist"
-    options = from_choices(expand_all(names, config), zig)
-    for target in options.targets:
+    options = from_choices(expand_all(names, config), zig, free_threaded=free_threaded)
+    targets = options.wheel_targets(config.free_threaded) if config.has_extension else options.targets
+    for target in targets:
         check_buildable(target, config)
     preflight(config, options.targets)  # every target's tools, before the first one builds
     check_out_dir(out)
     remove_partials(out)
-    count = len(options.targets)
-    for index, target in enumerate(options.targets, 1):
-        if count > 1:
-            log.info(f"pygo-tools: [{index}/{count}] {target.name}")
+    for index, target in enumerate(targets, 1):
+        if len(targets) > 1:  # which wheel is building, of how many
+            abi = "" if target.abi.name == "abi3" else f" ({target.abi.name})"
+            log.info(f"pygo-tools: [{index}/{len(targets)}] {target.name}{abi}")
         print(build_wheel(project, out, target), flush=True)
     return 0
 
@@ -79,7 +88,7 @@ def build_wheel(project: Path, out: Path, target: Target) -> Path:
             raise BuildError(f"{project}: build backend {backend!r} unavailable: {error}") from None
         except subprocess.CalledProcessError:  # the backend's own message is already on stderr
             raise BuildError(
-                f"{project}: the build for {target.name} failed", hint="the error is shown above"
+                f"{project}: the build for {target.label} failed", hint="the error is shown above"
             ) from None
         return publish_wheel(Path(temp) / name, out)
 

@@ -24,14 +24,18 @@ from ..util import log
 from ..util.atomic import write_atomically
 from ..util.validate import inside
 from ..util.version import __version__
-from .workflow_yaml import PLATFORMS, Plan, render_workflow
+from .workflow_yaml import BUILD_PYTHON, PLATFORMS, Plan, render_workflow
 
 WORKFLOW_PATH = Path(".github") / "workflows" / "wheels.yml"
 
 # CPython versions setup-python offers on every test runner, and the newest the test matrix
-# uses by default.
-PYTHONS = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
+# uses by default. 3.15t: free-threaded, for projects with free_threaded (the abi3t wheels);
+# setup-python writes free-threaded versions with a `t` (3.14t, 3.15t).
+PYTHONS = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15", "3.15t")
 NEWEST_DEFAULT_PYTHON = "3.13"
+FREE_THREADED_PYTHON = "3.15t"
+# The build job's CPython: abi3t wheels are compiled with 3.15's headers or newer.
+FREE_THREADED_BUILD_PYTHON = "3.15"
 
 # PyPI's `pygo-tools` is the unrelated 0.1.8: the default pins the version that wrote the file.
 DEFAULT_PYGO_TOOLS = f"pygo-tools=={__version__}"
@@ -101,7 +105,9 @@ def plan_workflow(config: Config, options: WorkflowOptions) -> Plan:
     notes = []
     platforms = _platforms(options.skip)
     floor = config.limited_api if config.has_extension else PYTHONS[0]
-    pythons = _pythons(options.pythons or (floor, NEWEST_DEFAULT_PYTHON), floor)
+    free_threaded = config.has_extension and config.free_threaded
+    defaults = (floor, NEWEST_DEFAULT_PYTHON, *([FREE_THREADED_PYTHON] if free_threaded else []))
+    pythons = _pythons(options.pythons or defaults, floor, free_threaded)
     command = options.test_command.strip()
     if not command:
         if (config.project_dir / "tests").is_dir():
@@ -122,6 +128,7 @@ def plan_workflow(config: Config, options: WorkflowOptions) -> Plan:
         build_requires=_build_requires(config),
         project_name=_project_name(config),
         notes=tuple(notes),
+        build_python=FREE_THREADED_BUILD_PYTHON if free_threaded else BUILD_PYTHON,
     )
 
 
@@ -135,22 +142,33 @@ def _platforms(skip: tuple[str, ...]) -> tuple[str, ...]:
     return kept
 
 
-def _pythons(requested: tuple[str, ...], floor: str) -> tuple[str, ...]:
+def _pythons(requested: tuple[str, ...], floor: str, free_threaded: bool) -> tuple[str, ...]:
     for version in requested:
+        if version.endswith("t") and version[:-1] in PYTHONS and version not in PYTHONS:
+            raise ConfigError(
+                f"--python: {version}: free-threaded CPython {version[:-1]} loads only a wheel built for it, "
+                "on it; this workflow builds every wheel on one Linux runner",
+                hint=f"test free-threaded Python with {FREE_THREADED_PYTHON} (the abi3t wheels serve 3.15t and newer)",
+            )
         if version not in PYTHONS:
             raise ConfigError(
                 f"--python: {version!r} is not a CPython the runners offer", hint="use " + ", ".join(PYTHONS)
+            )
+        if version.endswith("t") and not free_threaded:
+            raise ConfigError(
+                f"--python: {version}: the project builds no wheel for free-threaded Python",
+                hint="set free_threaded = true in its configuration (an abi3t wheel per target), or leave it out",
             )
         if _minor(version) < _minor(floor):
             raise ConfigError(
                 f"--python: {version} is older than the project's oldest CPython ({floor})",
                 hint=f"use {floor} or newer",
             )
-    return tuple(sorted(set(requested), key=_minor))
+    return tuple(sorted(set(requested), key=lambda v: (_minor(v), v.endswith("t"))))
 
 
 def _minor(version: str) -> int:
-    return int(version.split(".")[1])
+    return int(version.split(".")[1].rstrip("t"))
 
 
 def _import_check(config: Config) -> str:

@@ -5,8 +5,14 @@ reproducibly.
 The project's wheel is built through zig against glibc 2.17 (manylinux2014) for every target,
 the machine's own included, because Lambda's runtimes run older glibc than a build machine:
 Amazon Linux 2 (glibc 2.26) for python3.9 to python3.11, Amazon Linux 2023 (glibc 2.34) for
-python3.12 and python3.13. Dependencies come from PyPI wheels for exactly that platform and
-CPython; pip never builds an sdist here.
+python3.12 to python3.14. Dependencies come from PyPI wheels for exactly that platform and
+CPython; pip never builds an sdist here. Lambda has no free-threaded runtime: a layer carries
+the abi3 wheel.
+
+The runtimes and dates are Lambda's own table ("Lambda runtimes" and "Building Lambda functions
+with Python" in the AWS Lambda developer guide, as of late 2026): python3.14 since November
+2025; python3.9 deprecated on 2025-12-15, python3.10 and python3.11 on 2026-06-30, after which
+Lambda blocks creating and then updating functions on them.
 """
 
 from __future__ import annotations
@@ -37,7 +43,13 @@ from ..wheel.publish import check_out_dir, remove_partials
 from .build import build_wheel  # the same route as `pygo-tools build`
 
 # Lambda's Python runtimes and the glibc minor version (2.N) of the OS each runs on.
-RUNTIMES: dict[str, int] = {"3.9": 26, "3.10": 26, "3.11": 26, "3.12": 34, "3.13": 34}
+RUNTIMES: dict[str, int] = {"3.9": 26, "3.10": 26, "3.11": 26, "3.12": 34, "3.13": 34, "3.14": 34}
+# Deprecated runtimes: (deprecated, functions can no longer be updated), from Lambda's table.
+DEPRECATED: dict[str, tuple[str, str]] = {
+    "3.9": ("2025-12-15", "2026-02-15"),
+    "3.10": ("2026-06-30", "2026-08-31"),
+    "3.11": ("2026-06-30", "2026-08-31"),
+}
 # Lambda's architectures by Go target.
 ARCHITECTURES: dict[str, str] = {"linux/amd64": "x86_64", "linux/arm64": "arm64"}
 OFFERED_PYTHONS = ", ".join(f"python{v}" for v in RUNTIMES)
@@ -104,6 +116,13 @@ def layer_spec(target_name: str | None, python: str) -> LayerSpec:
                 f"--target: Lambda has no architecture {target_name!r}", hint=f"Lambda offers {OFFERED_TARGETS}"
             )
         target = parse_target(key)
+    if version in DEPRECATED:
+        deprecated, frozen = DEPRECATED[version]
+        current = ", ".join(f"python{v}" for v in RUNTIMES if v not in DEPRECATED)
+        log.info(
+            f"pygo-tools: warning: Lambda deprecated python{version} on {deprecated} and blocks updating "
+            f"functions on it from {frozen}; its current Python runtimes are {current}"
+        )
     # zig for the machine's own target too: manylinux2014, which every Lambda runtime runs.
     return LayerSpec(replace(target, zig=True) if target.host else target, version, RUNTIMES[version])
 

@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="VERSION",
         dest="pythons",
         help=f"CPython versions to test on; repeat or separate with commas (default: the project's oldest "
-        f"and 3.13). Offered: {', '.join(PYTHONS)}",
+        f"and 3.13, and 3.15t when it builds free-threaded wheels). Offered: {', '.join(PYTHONS)}",
     )
     ci.add_argument(
         "--test-command",

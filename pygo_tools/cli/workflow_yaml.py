@@ -34,7 +34,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "pypi-publish": ("pypa/gh-action-pypi-publish@dc37677b2e1c63e2034f94d8a5b11f265b73ba33", "v1.14.2"),
 }
 
-BUILD_PYTHON = "3.12"
+BUILD_PYTHON = "3.12"  # the build job's CPython, unless the project builds abi3t wheels
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ class Plan:
     build_requires: tuple[str, ...]
     project_name: str = ""
     notes: tuple[str, ...] = field(default=())
+    build_python: str = "3.12"  # the build job's CPython (3.15 for abi3t wheels)
 
 
 def _uses(action: str) -> str:
@@ -113,7 +114,7 @@ jobs:
           persist-credentials: false
       - uses: {_uses("setup-python")}
         with:
-          python-version: {q(BUILD_PYTHON)}
+          python-version: {q(plan.build_python)}
       # Go's and zig's caches make rebuilds take seconds. Release builds (tags) only look the
       # cache up and build from scratch, so nothing a branch build cached reaches PyPI.
       - name: Restore the Go and zig caches

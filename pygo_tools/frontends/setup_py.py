@@ -111,15 +111,17 @@ def setup_arguments(plan: pipeline.Plan, cffi_requirement: str, kwargs: dict[str
     options = {key: dict(value) for key, value in kwargs.pop("options", {}).items()}
     options.setdefault("bdist_wheel", {})
     extension = pipeline.builds_cffi_extension(config, target)
-    if extension:
-        options["bdist_wheel"].setdefault("py_limited_api", config.limited_api_tag)
+    if extension and target.abi.stable:
+        # cp39 (abi3), cp315 (abi3t: the pipeline adds abi3t to the tags, which setuptools lacks)
+        python_tag = target.abi.wheel_tags(config.limited_api_version)[0]
+        options["bdist_wheel"].setdefault("py_limited_api", python_tag)
     # One build directory per target, so targets never share objects or extensions.
     options.setdefault("build", {}).setdefault("build_base", os.path.join("build", target.slug))
     if not target.host:
         options["bdist_wheel"]["plat_name"] = target.unrepaired_platform_tag
     ext_modules = list(kwargs.pop("ext_modules", []))
     if extension:
-        ext_modules.append(placeholder_extension(config))
+        ext_modules.append(placeholder_extension(config, target))
     else:
         # Programs only: still a platform wheel. The universal wheel: build_ext runs the Go
         # build too, and bdist_wheel tags it py3-none-any (pipeline.wheel_tag).
@@ -270,9 +272,9 @@ def require(dist: Any, requirement: str) -> None:
         dist.metadata.install_requires = dist.install_requires
 
 
-def placeholder_extension(config: Config) -> Extension:
+def placeholder_extension(config: Config, target: Target) -> Extension:
     """The extension setuptools is told about; the pipeline fills it in at build time."""
-    return Extension(config.extension, sources=[], py_limited_api=True)
+    return Extension(config.extension, sources=[], py_limited_api=target.abi.stable)
 
 
 def make_build_ext(config: Config, target_: Target, base: type[_build_ext]) -> type[_build_ext]:
@@ -308,14 +310,15 @@ def make_build_ext(config: Config, target_: Target, base: type[_build_ext]) -> t
             ext = next(e for e in self.extensions if e.name == config.extension)
             for name, value in vars(settings).items():
                 setattr(ext, name, value)
-            ext.py_limited_api = True
+            ext.py_limited_api = self.target.abi.stable
             base.run(self)
             return Path(self.get_ext_fullpath(ext.name))
 
         def build_extensions(self) -> None:
             self.compiler.linker_so = without_absolute_rpaths(self.compiler.linker_so)
             if self.cc:
-                self.target.platform.use_compiler(self.compiler, self.target, self.cc, config.limited_api_version)
+                floor = self.target.abi.floor(config.limited_api_version)
+                self.target.platform.use_compiler(self.compiler, self.target, self.cc, floor)
             base.build_extensions(self)
 
         def build_extension(self, ext: Any) -> None:
@@ -329,10 +332,13 @@ def make_build_ext(config: Config, target_: Target, base: type[_build_ext]) -> t
             # folder, and the first `pygo-tools develop` rebuild after it can reuse its extension.
             cache = ArtifactCache(config.project_dir / "build" / self.target.slug / "extension-cache")
             start = time.monotonic()
+            what = (
+                config.extension if self.target.abi.name == "abi3" else f"{config.extension} ({self.target.abi.name})"
+            )
             if cache.fetch(key, built):
-                log.info(f"pygo-tools ✓ cffi compile {config.extension} {time.monotonic() - start:.1f}s (unchanged)")
+                log.info(f"pygo-tools ✓ cffi compile {what} {time.monotonic() - start:.1f}s (unchanged)")
                 return
-            with log.step(f"cffi compile {config.extension}"):
+            with log.step(f"cffi compile {what}"):
                 # The cache decides; setuptools' timestamps miss flag changes (strip, limited_api).
                 previous = bool(getattr(self, "force", False))
                 self.force = True
@@ -344,7 +350,11 @@ def make_build_ext(config: Config, target_: Target, base: type[_build_ext]) -> t
             cache.store(key, built)
 
         def get_ext_filename(self, fullname: str) -> str:
-            chosen = target_.platform.extension_filename(fullname, target_)
+            # Named by the target's ABI (`.abi3.so` even where setuptools would write
+            # `.abi3-x86_64-linux-gnu.so`, as on 3.15); other extensions as setuptools names them.
+            # setuptools asks with the full name or, building, with its last part.
+            ours = fullname in (config.extension, config.extension.rsplit(".", 1)[-1])
+            chosen = target_.platform.extension_filename(fullname, target_) if ours else None
             return chosen or str(base.get_ext_filename(self, fullname))
 
     return build_ext

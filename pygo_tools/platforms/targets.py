@@ -11,6 +11,7 @@ import sys
 from dataclasses import dataclass, replace
 
 from ..errors import ConfigError
+from .abi import ABI3, PythonAbi
 from .base import Platform
 from .linux import LINUX
 from .macos import MACOS
@@ -32,6 +33,7 @@ class Target:
     zig: bool = False  # build the host target with zig too (glibc 2.17: manylinux2014)
     # The minimum OS version the build targets (macOS: "13.0"); set once the Go toolchain is known.
     os_version: str = ""
+    abi: PythonAbi = ABI3  # the Python ABI of its extension (abi.py): one wheel per target and ABI
 
     @property
     def goos(self) -> str:
@@ -60,8 +62,13 @@ class Target:
 
     @property
     def slug(self) -> str:
-        """A file-name-safe form of the name, for per-target build directories."""
-        return f"{self.goos}-{self.goarch}"
+        """A file-name-safe form of the name and ABI, for per-target build directories."""
+        return f"{self.goos}-{self.goarch}{self.abi.slug}"
+
+    @property
+    def label(self) -> str:
+        """The name, and the ABI when it is not the default: ``linux/amd64 (abi3t)``."""
+        return self.name if self.abi == ABI3 else f"{self.name} ({self.abi.name})"
 
     @property
     def library_suffix(self) -> str:
@@ -142,6 +149,11 @@ def parse_target(name: str) -> Target:
     target = TARGETS[key]
     host = host_target()
     return replace(target, host=True) if target.name == host.name else target
+
+
+def with_abis(targets: list[Target], abis: tuple[PythonAbi, ...]) -> list[Target]:
+    """Each target once per ABI, the ABIs of one target together."""
+    return [replace(t, abi=abi) for t in targets for abi in abis]
 
 
 def with_zig(targets: list[Target], zig: bool) -> list[Target]:

@@ -1,9 +1,9 @@
 """Windows from any host: PE binaries, import libraries, pyconfig.h, where the Go DLL goes, and
 the checks of what the wheel's binaries import.
 
-An abi3 ``.pyd`` imports CPython's API from ``python3.dll``. pygo-tools writes the import
-library for it itself, from the stable-ABI names at the project's ``limited_api`` floor
-(``stable_abi.py``), so using newer API is a link error here rather than an import error on a
+An abi3 ``.pyd`` imports CPython's API from ``python3.dll`` (abi3t: ``python3t.dll``).
+pygo-tools writes the import library for it itself, from the stable-ABI names at the project's
+``limited_api`` floor (``stable_abi.py``), so using newer API is a link error here rather than an import error on a
 user's machine. ``Python.h`` includes the ``pyconfig.h`` beside it, which describes the machine
 that built the headers: the host's headers are copied and given a Windows one.
 
@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
-import sysconfig
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -33,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import BuildError, CommandError, ToolNotFoundError
 from ..util import commands, log
 from ..util.atomic import copy_atomically, write_text_atomically
-from .base import CROSS_HINT, ExtensionContext, ExtensionSettings, Platform, strip_ldflags
+from .base import CROSS_HINT, ExtensionContext, ExtensionSettings, Platform, headers_with_pyconfig, strip_ldflags
 from .stable_abi import StableName, Version, names_at
 
 if TYPE_CHECKING:
@@ -55,8 +53,8 @@ class Windows(Platform):
         return strip_ldflags(strip)
 
     def extension_filename(self, fullname: str, target: Target) -> str | None:
-        """``pkg/_native.pyd`` (abi3 modules on Windows have no ``.abi3`` tag)."""
-        if target.host:
+        """``pkg/_native.pyd`` (stable-ABI modules on Windows have no ``.abi3`` tag)."""
+        if not target.abi.stable:
             return None
         return "/".join(fullname.split(".")) + ".pyd"
 
@@ -160,21 +158,25 @@ PYCONFIG_H = """\
 """
 
 
-def module_definition(names: list[StableName]) -> str:
-    """A ``.def`` file for python3.dll: one line per name, data marked ``DATA``."""
-    lines = ["LIBRARY python3.dll", "EXPORTS"]
+def module_definition(names: list[StableName], dll: str = "python3.dll") -> str:
+    """A ``.def`` file for python3.dll (or python3t.dll): one line per name, data marked ``DATA``."""
+    lines = [f"LIBRARY {dll}", "EXPORTS"]
     lines += [f"{n.name} DATA" if n.is_data else n.name for n in sorted(names, key=lambda n: n.name)]
     return "\n".join(lines) + "\n"
 
 
 def python3_import_library(floor: Version, target: Target, zig: list[str], directory: Path) -> Path:
     """Write ``python3.def`` and make ``libpython3.dll.a`` from it in ``directory`` (well under a
-    second with zig's dlltool, so it is made at every build rather than cached)."""
+    second with zig's dlltool, so it is made at every build rather than cached). For abi3t the
+    same for ``python3t.dll``: the free-threaded stable ABI's DLL, which exports the stable-ABI
+    names of its version (what the abi3t headers leave out, the extension cannot name anyway)."""
+    dll = target.abi.windows_dll
+    stem = dll.removesuffix(".dll")
     directory.mkdir(parents=True, exist_ok=True)
-    definition = directory / "python3.def"
-    write_text_atomically(definition, module_definition(names_at(floor, "windows")))
-    library = directory / "libpython3.dll.a"
-    with log.step(f"python3.dll import library (stable ABI {floor[0]}.{floor[1]})"):
+    definition = directory / f"{stem}.def"
+    write_text_atomically(definition, module_definition(names_at(floor, "windows"), dll))
+    library = directory / f"lib{stem}.dll.a"
+    with log.step(f"{dll} import library (stable ABI {floor[0]}.{floor[1]})"):
         machine = _DLLTOOL_MACHINE[target.goarch]
         commands.run([*zig, "dlltool", "-m", machine, "-d", str(definition), "-l", str(library)])
     return library
@@ -182,12 +184,7 @@ def python3_import_library(floor: Version, target: Target, zig: list[str], direc
 
 def include_dir(destination: Path) -> Path:
     """A copy of this interpreter's headers with a Windows ``pyconfig.h``."""
-    source = Path(sysconfig.get_paths()["include"])
-    if destination.exists():
-        shutil.rmtree(destination)
-    shutil.copytree(source, destination, ignore=shutil.ignore_patterns("internal"))
-    write_text_atomically(destination / "pyconfig.h", PYCONFIG_H)
-    return destination
+    return headers_with_pyconfig(destination, PYCONFIG_H)
 
 
 def mangled_name(library: Path) -> str:
@@ -322,13 +319,14 @@ def check_windows_files(root: Path, target: Target, wheel_name: str) -> None:
         check_pe(binary, target, name=inside)
         beside = {p.name.lower() for p in binary.parent.iterdir()}
         for dll in imported_dlls(binary):
-            if dll.lower() == "python3.dll" and binary.suffix.lower() == ".pyd":
+            if dll.lower() == target.abi.windows_dll and binary.suffix.lower() == ".pyd":
                 continue
             if dll.lower() not in beside and not is_system_dll(dll):
                 raise BuildError(
                     f"{wheel_name}: {inside} imports {dll}, "
                     "which is neither beside it in the wheel nor part of Windows",
-                    hint="an abi3 extension imports python3.dll only; other DLLs must ship beside the .pyd",
+                    hint=f"a {target.abi.name} extension imports {target.abi.windows_dll} only; "
+                    "other DLLs must ship beside the .pyd",
                 )
 
 

@@ -197,6 +197,19 @@ class Config:
         default="3.9",
         metadata=_doc("Oldest CPython the abi3 wheel supports: `3.9` tags it `cp39-abi3`.", "string", '"3.10"'),
     )
+    free_threaded: bool = field(
+        default=False,
+        metadata=_doc(
+            "Also build a wheel for free-threaded CPython 3.15+ per target: `cp315-abi3.abi3t`, "
+            "the extension compiled for the free-threaded stable ABI (PEP 803), which loads on GIL "
+            "3.15+ too. Needs the build to run on CPython 3.15 or newer. Applies to `pygo-tools "
+            "build` and `setup.py bdist_wheel`; a PEP 517 build (pip, build, uv) makes one wheel "
+            "and takes `--config-settings free-threaded=true` instead. A build run by a "
+            "free-threaded CPython always makes its free-threaded wheel (3.13t: `cp313-cp313t`).",
+            "boolean",
+            "true",
+        ),
+    )
     dependencies: tuple[str, ...] = field(
         default=(),
         metadata=_doc(

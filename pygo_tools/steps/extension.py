@@ -118,7 +118,9 @@ def extension_settings(
     config: Config, library: GoLibrary, c_source: Path, work: Path, zig: ZigCompiler | None
 ) -> ExtensionSettings:
     """How to compile the extension for the library's target: the generated C source, the Go
-    library, abi3, a relative rpath only; then as the target's platform needs."""
+    library, the target's Python ABI (abi3, abi3t...), a relative rpath only; then as the
+    target's platform needs."""
+    abi = library.target.abi
     settings = ExtensionSettings(
         sources=[str(c_source)],
         # The Go directory too: cgo copies the user's preamble (and its #includes, like 0.1.8's
@@ -126,7 +128,7 @@ def extension_settings(
         include_dirs=[str(library.directory), str(config.go_path)],
         library_dirs=[str(library.directory)],
         libraries=[config.library],
-        define_macros=[("Py_LIMITED_API", config.limited_api_hex)],
+        define_macros=abi.define_macros(config.limited_api_version),
         # -g0: the interpreter's CFLAGS carry -g, which would bake the build directory into the
         # binary as DWARF comp_dir.
         extra_compile_args=["-g0"],
@@ -137,7 +139,7 @@ def extension_settings(
         library=library.path,
         work=work,
         module_name=config.extension.rsplit(".", 1)[-1],
-        floor=config.limited_api_version,
+        floor=abi.floor(config.limited_api_version),
         strip=config.strip,
         zig=zig,
     )

@@ -264,7 +264,7 @@ def render_typed_layer(
         parts.append("#define PYGO_ASYNC 1\n#define PYGO_AIO 1\n")
     if errors:
         parts.append("#define PYGO_SENTINELS 1\n")
-    parts.append(RUNTIME.read_text(encoding="utf-8"))
+    parts.append(_runtime(_struct_table(classes, structs)))
     parts.append(TUPLE)
     for name, used in (
         ("errors.c", True),
@@ -275,7 +275,6 @@ def render_typed_layer(
     ):
         if used:
             parts.append(f"\n/* ---- {name} ---- */\n" + (SHAPES / name).read_text(encoding="utf-8"))
-    parts.append(_struct_table(classes, structs))
     methods = []
     index = 0
     for function in functions:
@@ -312,41 +311,40 @@ def render_typed_layer(
     parts.append(
         f"""
 static int pygo_typed_init(PyObject *module) {{
-    PyObject *api, *name;
-    PyMethodDef *def;
+    PyObject *holder = NULL, *api = NULL;
+    PyMethodDef *tables[2], *def;
+    int t;
     if (pygo_runtime_init(module, {c_string(spec.module)}, {c_string(spec.package)}) < 0) return -1;
-    pygo_struct_table = pygo_structs;
-    pygo_class_table = pygo_classes;
-    pygo_struct_count = {len(classes)};
+    /* The functions are made by PyModule_AddFunctions, on a module named as the typed module
+       (their __module__): free-threaded CPython gives functions made so deferred reference
+       counting (CPython gh-118527), so threads calling one function do not all contend on its
+       reference count. */
+    holder = PyModule_New({c_string(spec.module)});
     api = PyDict_New();
-    name = PyUnicode_FromString({c_string(spec.module)});
-    if (api == NULL || name == NULL) goto fail;
-    {{
-        PyObject *function = PyCFunction_NewEx(&pygo_register_def, NULL, name);
-        if (function == NULL || PyDict_SetItemString(api, "_pygo_register", function) < 0) {{
-            Py_XDECREF(function);
-            goto fail;
+    if (holder == NULL || api == NULL) goto fail;
+    tables[0] = pygo_register_defs;
+    tables[1] = pygo_methods;
+    for (t = 0; t < 2; t++) {{
+        if (PyModule_AddFunctions(holder, tables[t]) < 0) goto fail;
+        for (def = tables[t]; def->ml_name != NULL; def++) {{
+            PyObject *function = PyObject_GetAttrString(holder, def->ml_name);
+            if (function == NULL || PyDict_SetItemString(api, def->ml_name, function) < 0) {{
+                Py_XDECREF(function);
+                goto fail;
+            }}
+            Py_DECREF(function);
         }}
-        Py_DECREF(function);
-    }}
-    for (def = pygo_methods; def->ml_name != NULL; def++) {{
-        PyObject *function = PyCFunction_NewEx(def, NULL, name);
-        if (function == NULL || PyDict_SetItemString(api, def->ml_name, function) < 0) {{
-            Py_XDECREF(function);
-            goto fail;
-        }}
-        Py_DECREF(function);
     }}
     if (PyDict_SetItemString(api, "GoError", pygo_GoError) < 0 || PyDict_SetItemString(api, "GoPanic", pygo_GoPanic) < 0
         || PyDict_SetItemString(api, "GoForkError", pygo_GoForkError) < 0
         || PyDict_SetItemString(api, "GoTimeout", pygo_GoTimeout) < 0)
         goto fail;
     {chr(10).join("    " + line for line in shapes).lstrip()}
-    Py_DECREF(name);
+    Py_DECREF(holder); /* the functions keep it alive (their __self__) */
     return PyModule_AddObject(module, "_pygo_api", api) < 0 ? (Py_DECREF(api), -1) : 0;
 fail:
     Py_XDECREF(api);
-    Py_XDECREF(name);
+    Py_XDECREF(holder);
     return -1;
 }}
 
@@ -358,6 +356,11 @@ PyMODINIT_FUNC {init_name}(void) {{
         Py_DECREF(module);
         return NULL;
     }}
+#if defined(Py_GIL_DISABLED) && !defined(Py_LIMITED_API)
+    /* True of cffi's part and of ours (runtime/typed.c says why). cffi's backend declares it
+       too, as it creates the module; the abi3t API has no call for it (its backend's does). */
+    PyUnstable_Module_SetGIL(module, Py_MOD_GIL_NOT_USED);
+#endif
     return module;
 }}
 """
@@ -454,6 +457,18 @@ def _sentinel_table(errors: list[TypedError]) -> str:
     )
 
 
+STRUCT_TABLE_MARKER = "/* PYGO_STRUCT_TABLE:"
+
+
+def _runtime(struct_table: str) -> str:
+    """The runtime with the struct table in its place (after the ``pygo_struct`` type, before the
+    code that reads it): constant data the compiler sees, not pointers set at import."""
+    runtime = RUNTIME.read_text(encoding="utf-8")
+    at = runtime.index(STRUCT_TABLE_MARKER)
+    end = runtime.index("*/", at) + len("*/")
+    return runtime[:end] + struct_table + runtime[end:]
+
+
 def _struct_table(classes: list[TypedStruct], structs: dict[str, int]) -> str:
     """``pygo_structs``: each dataclass's name, fields and their descriptors; ``pygo_classes``
     gets the classes when the Python module registers them."""
@@ -467,6 +482,7 @@ def _struct_table(classes: list[TypedStruct], structs: dict[str, int]) -> str:
         entries.append(f"    {{{c_string(cls.name)}, {len(cls.fields)}, pygo_sf{i}, pygo_st{i}}},")
     entries.append("    {NULL, 0, NULL, NULL}")
     lines.append("static const pygo_struct pygo_structs[] = {\n" + "\n".join(entries) + "\n};")
+    lines.append(f"#define PYGO_STRUCT_COUNT {len(classes)}")
     lines.append(f"static PyObject *pygo_classes[{len(classes) + 1}];")
     return "\n" + "\n".join(lines) + "\n"
 

@@ -20,6 +20,7 @@ class ExpectedContents:
     """What the build put into the wheel, as paths inside it."""
 
     extension: str = ""  # the cffi module, dotted ("" without one)
+    extension_file: str = ""  # its file: "myproj/_native.abi3.so", "myproj/_native.pyd"
     library_prefix: str = ""  # "myproj/lib/libhello." (the Go library, on most OSes)
     library_beside_prefix: str = ""  # "myproj/libhello-" (Windows: beside the extension, hashed)
     typed_module: str = ""  # "myproj/api.py" with a wrapper
@@ -76,10 +77,15 @@ def check_binaries_whole(wheel: Path) -> None:
 
 
 def _check_extension_files(wheel: Path, contents: WheelContents, expected: ExpectedContents) -> None:
-    extension_prefix = expected.extension.replace(".", "/") + "."
-    # abi3 modules are `_native.abi3.so` on Linux and macOS, `_native.pyd` on Windows.
-    if not any(n.startswith(extension_prefix) and (".abi3." in n or n.endswith(".pyd")) for n in contents.names):
-        raise BuildError(f"{wheel.name}: the abi3 extension {expected.extension} is missing")
+    # Stable-ABI modules are `_native.abi3.so` (abi3t: `.abi3t.so`) on Linux and macOS,
+    # `_native.pyd` on Windows; a name another Python would not load is as bad as none.
+    if expected.extension_file not in contents.names:
+        found = [n for n in contents.names if n.startswith(expected.extension.replace(".", "/") + ".")]
+        instead = f" (found {', '.join(found)})" if found else ""
+        raise BuildError(
+            f"{wheel.name}: the extension {expected.extension} is missing: no {expected.extension_file}{instead}",
+            hint="this is a bug in pygo-tools: please report it with the output of the build run with -v",
+        )
     beside = expected.library_beside_prefix
     if not any(
         n.startswith(expected.library_prefix) or (beside and n.startswith(beside) and n.endswith(".dll"))

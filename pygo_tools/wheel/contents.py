@@ -58,6 +58,15 @@ class WheelContents:
         return bad
 
 
+def parse_wheel_name(name: str) -> tuple[str, str, str, str, str]:
+    """A wheel's file name in its parts, compound tags as written: ``(distribution, version,
+    python, abi, platform)``; the optional build tag stays with the version."""
+    stem = name.removesuffix(".whl")
+    head, python, abi, platform = stem.rsplit("-", 3)
+    distribution, _, version = head.partition("-")
+    return distribution, version, python, abi, platform
+
+
 def read_wheel(path: Path) -> WheelContents:
     with zipfile.ZipFile(path) as archive:
         names = tuple(n for n in archive.namelist() if not n.endswith("/"))

@@ -51,6 +51,7 @@ __all__ = [
     "debian_python",
     "free_threaded_cffi_wheel",
     "free_threaded_python",
+    "gil_twin_python",
     "make_venv",
 ]
 
@@ -92,6 +93,7 @@ FT_SOURCE = f"pool/main/p/python3.13/python3.13_{FT_VERSION}.orig.tar.xz"
 # From sid's signed source index (dists/sid/main/source/Sources.xz, python3.13 3.13.15-1).
 FT_SHA256 = "1e66a7945a48390ee4c2a4268a0e4185884059a13c4aab6d148aa208deea4a76"
 FT_PREFIX = CACHE / "free-threaded-python" / FT_VERSION
+GIL_TWIN_PREFIX = CACHE / "free-threaded-python" / f"{FT_VERSION}-gil"
 FT_BUILD_DEPS = [
     "build-essential",
     "pkg-config",
@@ -481,10 +483,18 @@ def make_venv(python: Path, dest: Path) -> Path:
 
 
 def _build_free_threaded(work: Path) -> Path:
+    return _build_cpython(work, FT_PREFIX, ["--disable-gil"])
+
+
+def _build_gil_twin(work: Path) -> Path:
+    return _build_cpython(work, GIL_TWIN_PREFIX, [])
+
+
+def _build_cpython(work: Path, final_prefix: Path, options: list[str]) -> Path:
     _apt_install(FT_BUILD_DEPS)
     log = work / "build.log"
     log.touch()
-    _progress(f"free-threaded {FT_VERSION}: downloading the source")
+    _progress(f"CPython {FT_VERSION} {' '.join(options)}: downloading the source")
     tarball = _download(f"{DEBIAN_MIRROR}/{FT_SOURCE}", work / "source.tar.xz", FT_SHA256)
     with tarfile.open(tarball) as archive:
         _extract(archive, work)
@@ -498,8 +508,8 @@ def _build_free_threaded(work: Path) -> Path:
     _run_logged(
         [
             source / "configure",
-            "--disable-gil",
-            f"--prefix={FT_PREFIX}",
+            *options,
+            f"--prefix={final_prefix}",
             "--disable-test-modules",
             "--with-ensurepip=no",
         ],
@@ -517,7 +527,7 @@ def _build_free_threaded(work: Path) -> Path:
     _run_logged(
         ["make", "install", f"DESTDIR={stage}", "COMPILEALL_OPTS=-j0 -l"], log, "make install", cwd=build, env=env
     )
-    prefix = stage / FT_PREFIX.relative_to("/")
+    prefix = stage / final_prefix.relative_to("/")
     shutil.copy2(log, prefix / "pygo-build.log")
     return prefix
 
@@ -536,6 +546,19 @@ def free_threaded_python() -> Path:
     """CPython 3.13.15 built with ``--disable-gil``; the path of its ``python3.13t`` binary."""
     prefix = _ensure_entry(FT_PREFIX, f"free-threaded CPython {FT_VERSION}", _build_free_threaded, _check_free_threaded)
     return prefix / "bin" / "python3.13t"
+
+
+def _check_gil_twin(prefix: Path) -> None:
+    check = f"{IMPORT_CHECK}; import sys; assert sys._is_gil_enabled() is True"
+    _run([prefix / "bin" / "python3.13", "-c", check])
+
+
+def gil_twin_python() -> Path:
+    """CPython 3.13.15 built exactly as :func:`free_threaded_python` but with the GIL (same
+    source, flags and trimmed build): the fair single-thread baseline of the free-threaded one
+    for the benchmarks (pyenv's and Debian's builds add PGO and LTO). The path of its python3.13."""
+    prefix = _ensure_entry(GIL_TWIN_PREFIX, f"GIL CPython {FT_VERSION}", _build_gil_twin, _check_gil_twin)
+    return prefix / "bin" / "python3.13"
 
 
 # ----------------------------------------------------------------------------------------------

@@ -31,10 +31,10 @@ def test_readme_documents_every_build_option() -> None:
     readme = (REPO / "README.md").read_text()
     build = build_parser()._subparsers._group_actions[0].choices["build"]  # type: ignore[union-attr]
     options = [o for action in build._actions for o in action.option_strings if o.startswith("--")]
-    assert options == ["--help", "--out", "--target", "--zig", "--verbose"]
-    for option in ("--out", "--target", "--zig", "-v"):
+    assert options == ["--help", "--out", "--target", "--zig", "--free-threaded", "--verbose"]
+    for option in ("--out", "--target", "--zig", "--free-threaded", "-v"):
         assert option in readme, option
-    assert "pygo-tools build [PROJECT_DIR] [--out DIR] [--target OS/ARCH]... [--zig] [-v]" in readme
+    assert "pygo-tools build [PROJECT_DIR] [--out DIR] [--target OS/ARCH]... [--zig] [--free-threaded] [-v]" in readme
 
 
 def test_readme_documents_every_new_option() -> None:

@@ -24,10 +24,10 @@ from pygo_tools.cli.lambda_layer import (
 )
 from pygo_tools.errors import BuildError, ConfigError
 
-OFFERED = "Lambda offers python3.9, python3.10, python3.11, python3.12, python3.13"
+OFFERED = "Lambda offers python3.9, python3.10, python3.11, python3.12, python3.13, python3.14"
 
 
-@pytest.mark.parametrize("python", ["3.8", "3.14", "2.7", "python3.x", "", "3.12\n", "-3.12", "3"])
+@pytest.mark.parametrize("python", ["3.8", "3.15", "3.14t", "2.7", "python3.x", "", "3.12\n", "-3.12", "3"])
 def test_unknown_python_lists_what_lambda_offers(python: str) -> None:
     with pytest.raises(ConfigError, match="--python: Lambda has no Python runtime") as info:
         layer_spec("linux/arm64", python)

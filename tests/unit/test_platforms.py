@@ -10,8 +10,9 @@ import pytest
 
 from conftest import write_config
 from pygo_tools.errors import BuildError, CommandError, ConfigError
-from pygo_tools.platforms import TARGETS, Target, base, windows
+from pygo_tools.platforms import ABI3T, TARGETS, Target, base, windows
 from pygo_tools.platforms import macos as darwin
+from pygo_tools.platforms.abi import version_specific
 from pygo_tools.platforms.macos import macos_platform_tag
 from pygo_tools.platforms.stable_abi import names_at
 from pygo_tools.steps.config import Config
@@ -155,10 +156,19 @@ def test_go_dll_name_carries_a_hash_of_its_contents(tmp_path: Path) -> None:
     assert windows.mangled_name(one) != windows.mangled_name(two), "two packages' libhello.dll never clash"
 
 
-def test_windows_extensions_are_pyd_files() -> None:
+def test_extension_files_are_named_by_their_abi_not_by_setuptools() -> None:
     def extension_filename(fullname: str, target: Target) -> str | None:
         return target.platform.extension_filename(fullname, target)
 
+    abi3t = {name: replace(target, abi=ABI3T) for name, target in TARGETS.items()}
     assert extension_filename("pkg._native", TARGETS["windows/arm64"]) == "pkg/_native.pyd"
     assert extension_filename("_top", TARGETS["windows/amd64"]) == "_top.pyd"
-    assert extension_filename("pkg._native", TARGETS["darwin/arm64"]) is None, ".abi3.so, as on Linux"
+    assert extension_filename("pkg._native", abi3t["windows/amd64"]) == "pkg/_native.pyd"
+    # Never setuptools' `.abi3-x86_64-linux-gnu.so` of 3.15, which 3.14 and older do not load.
+    assert extension_filename("pkg._native", TARGETS["darwin/arm64"]) == "pkg/_native.abi3.so"
+    assert extension_filename("pkg._native", TARGETS["linux/amd64"]) == "pkg/_native.abi3.so"
+    assert extension_filename("pkg._native", abi3t["linux/arm64"]) == "pkg/_native.abi3t.so"
+    assert extension_filename("_top", abi3t["darwin/amd64"]) == "_top.abi3t.so"
+    # One CPython's own free-threaded ABI: the interpreter's suffix, as setuptools writes it.
+    cp313t = replace(TARGETS["linux/amd64"], abi=version_specific((3, 13)))
+    assert extension_filename("pkg._native", cp313t) is None

@@ -4,6 +4,15 @@
  * PyUnicode_AsUTF8AndSize from 3.10 and the buffer protocol from 3.11 are used when the floor
  * allows, with fallbacks below it. Every Go call releases the GIL. Every name is prefixed
  * pygo_ so that nothing clashes with cffi's code or the Go header.
+ *
+ * No GIL needed (free-threaded CPython: abi3t, 3.13t): nothing here relies on the GIL to keep
+ * threads apart. Each call's scratch space, error slot, buffers and messages live on its own
+ * stack; the global state is set before the module is published (exceptions, the FFI object,
+ * the package name), constant (the struct table), or published atomically and never freed (the
+ * dataclasses, the fork flag). A list is read from a snapshot, a bytearray through a buffer
+ * that stops it from being resized, so another thread mutating them meanwhile cannot pull
+ * memory from under a call. Only the abi3t-allowed API is used (no PyObject field, no
+ * PyModuleDef: cffi creates the module, and its backend marks it Py_MOD_GIL_NOT_USED).
  */
 #include <float.h>
 #include <stdarg.h>
@@ -33,6 +42,30 @@
 #define PYGO_HELPER static
 #endif
 
+/* Built for a free-threaded CPython: its own (3.13t) or the abi3t stable ABI, which can come
+   from GIL headers. */
+#if defined(Py_GIL_DISABLED) || defined(Py_TARGET_ABI3T)
+#define PYGO_FREE_THREADING 1
+#else
+#define PYGO_FREE_THREADING 0
+#endif
+
+/* Pointers published to every thread (acquire/release), and a flag read without ordering. */
+#if defined(__GNUC__) || defined(__clang__)
+#define PYGO_LOAD_PTR(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
+#define PYGO_STORE_PTR(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
+#define PYGO_LOAD_FLAG(p) __atomic_load_n(&(p), __ATOMIC_RELAXED)
+#define PYGO_STORE_FLAG(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELAXED)
+#elif defined(_MSC_VER)
+#include <intrin.h>
+#define PYGO_LOAD_PTR(p) ((PyObject *)_InterlockedCompareExchangePointer((void *volatile *)&(p), NULL, NULL))
+#define PYGO_STORE_PTR(p, v) ((void)_InterlockedExchangePointer((void *volatile *)&(p), (v)))
+#define PYGO_LOAD_FLAG(p) (*(volatile int *)&(p))
+#define PYGO_STORE_FLAG(p, v) (*(volatile int *)&(p) = (v))
+#else
+#error "pygo-tools: this C compiler has no atomics pygo-tools knows (GCC, clang, MSVC)"
+#endif
+
 #define PYGO_SCRATCH 512
 #define PYGO_INLINE 128
 
@@ -57,17 +90,21 @@ typedef struct {
     char small[PYGO_INLINE]; /* a short copy needs no malloc */
 } pygo_arg;
 
+/* Set once by pygo_runtime_init, before the module is returned to the import system (which
+   publishes it to other threads); read-only afterwards. */
 static PyObject *pygo_GoError, *pygo_GoPanic, *pygo_GoForkError, *pygo_GoTimeout;
 static PyObject *pygo_ffi;        /* the extension's cffi FFI object (buffers below 3.11) */
 static const char *pygo_package;  /* for messages */
-static volatile int pygo_forked;  /* set in a child forked after the Go runtime started */
+/* Set in a child forked after the Go runtime started: written by the atfork handler, in the
+   child's only thread, and never reset. */
+static int pygo_forked;
 
 #if !defined(_WIN32)
-static void pygo_atfork_child(void) { pygo_forked = 1; }
+static void pygo_atfork_child(void) { PYGO_STORE_FLAG(pygo_forked, 1); }
 #endif
 
 PYGO_HELPER int pygo_check_fork(void) {
-    if (pygo_forked) {
+    if (PYGO_LOAD_FLAG(pygo_forked)) {
         PyErr_Format(pygo_GoForkError,
                      "this process was forked after %s started the Go runtime, which does not survive "
                      "fork(); start worker processes with the 'spawn' or 'forkserver' method, e.g. "
@@ -78,12 +115,47 @@ PYGO_HELPER int pygo_check_fork(void) {
     return 0;
 }
 
+#if PYGO_BUFFER_API
+/* CPython 3.13t counts a bytearray's exports without a lock, so two threads taking buffers of
+   one object at once can lose a count, and the object stays locked or is freed while exported
+   (CPython gh-129107, fixed in 3.14). There a buffer is taken and released under the object's
+   critical section; 3.14t and abi3t lock inside CPython. */
+#if defined(Py_GIL_DISABLED) && !defined(Py_LIMITED_API) && PY_VERSION_HEX < 0x030E0000
+#define PYGO_LOCKED_BUFFERS 1
+#endif
+
+PYGO_HELPER int pygo_get_buffer(PyObject *o, Py_buffer *view, int flags) {
+    int status;
+#ifdef PYGO_LOCKED_BUFFERS
+    Py_BEGIN_CRITICAL_SECTION(o);
+    status = PyObject_GetBuffer(o, view, flags);
+    Py_END_CRITICAL_SECTION();
+#else
+    status = PyObject_GetBuffer(o, view, flags);
+#endif
+    return status;
+}
+
+PYGO_HELPER void pygo_release_buffer(Py_buffer *view) {
+#ifdef PYGO_LOCKED_BUFFERS
+    PyObject *o = view->obj;
+    Py_XINCREF(o); /* PyBuffer_Release drops the view's reference: keep the lock's object alive */
+    Py_BEGIN_CRITICAL_SECTION(o);
+    PyBuffer_Release(view);
+    Py_END_CRITICAL_SECTION();
+    Py_XDECREF(o);
+#else
+    PyBuffer_Release(view);
+#endif
+}
+#endif
+
 PYGO_HELPER void pygo_arg_init(pygo_arg *a) { memset(a, 0, sizeof(*a)); }
 
 PYGO_HELPER void pygo_arg_release(pygo_arg *a) {
 #if PYGO_BUFFER_API
     if (a->has_view) {
-        PyBuffer_Release(&a->view);
+        pygo_release_buffer(&a->view);
         a->has_view = 0;
     }
 #endif
@@ -303,7 +375,7 @@ PYGO_HELPER int pygo_arg_buffer(PyObject *o, const pygo_fn *fn, int i, int writa
     }
     if (PyUnicode_Check(o) || PyBytes_Check(o)) return pygo_wrong_type(fn, i, expected, o);
 #if PYGO_BUFFER_API
-    if (PyObject_GetBuffer(o, &a->view, writable ? (PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) : PyBUF_C_CONTIGUOUS) < 0) {
+    if (pygo_get_buffer(o, &a->view, writable ? (PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) : PyBUF_C_CONTIGUOUS) < 0) {
         int contiguity = PyErr_ExceptionMatches(PyExc_BufferError) && PyObject_CheckBuffer(o) && !writable;
         PyErr_Clear();
         return contiguity ? pygo_not_contiguous(fn, i) : pygo_wrong_type(fn, i, expected, o);
@@ -450,9 +522,8 @@ typedef struct {
     const char *const *types;  /* their descriptors */
 } pygo_struct;
 
-static const pygo_struct *pygo_struct_table;
-static PyObject **pygo_class_table;
-static int pygo_struct_count;
+/* PYGO_STRUCT_TABLE: typed/c.py puts the project's struct table here: pygo_structs (constant),
+   PYGO_STRUCT_COUNT, and pygo_classes, the dataclasses _pygo_register publishes. */
 
 typedef struct {
     char *p;
@@ -546,8 +617,8 @@ PYGO_HELPER int pygo_path_error(pygo_path *path, PyObject *exc, const char *form
     return -1;
 }
 
-/* What a descriptor names, for messages ("a sequence of int"). The GIL serializes callers. */
-static char pygo_name_space[256];
+/* What a descriptor names, for messages ("a sequence of int"), written into the caller's buffer. */
+#define PYGO_NAME_ROOM 256
 
 PYGO_HELPER const char *pygo_desc_skip(const char *d);
 
@@ -560,7 +631,7 @@ PYGO_HELPER void pygo_desc_append(char *out, size_t room, const char *d) {
     case 'f': text = "float"; break;
     case 's': text = "str"; break;
     case 'y': text = "bytes"; break;
-    case 'S': text = pygo_struct_table[atoi(d + 1)].name; break;
+    case 'S': text = pygo_structs[atoi(d + 1)].name; break;
     case 'L': case 'M':
         PyOS_snprintf(out + used, room - used, "%s", *d == 'L' ? "a sequence of " : "a mapping of str to ");
         pygo_desc_append(out, room, d + 1);
@@ -569,10 +640,10 @@ PYGO_HELPER void pygo_desc_append(char *out, size_t room, const char *d) {
     PyOS_snprintf(out + used, room - used, "%s", text);
 }
 
-PYGO_HELPER const char *pygo_desc_name(const char *d) {
-    pygo_name_space[0] = 0;
-    pygo_desc_append(pygo_name_space, sizeof(pygo_name_space), d);
-    return pygo_name_space;
+PYGO_HELPER const char *pygo_desc_name(const char *d, char *room) {
+    room[0] = 0;
+    pygo_desc_append(room, PYGO_NAME_ROOM, d);
+    return room;
 }
 
 /* One whole descriptor starting at d: where the next one starts. */
@@ -586,10 +657,11 @@ PYGO_HELPER const char *pygo_desc_skip(const char *d) {
 }
 
 PYGO_HELPER int pygo_wrong(pygo_path *path, const char *d, PyObject *o) {
+    char room[PYGO_NAME_ROOM];
     PyObject *got = pygo_type_name(o);
     if (got == NULL) return -1;
-    if (path->depth == 0) pygo_path_error(path, PyExc_TypeError, ": expected %s, got %U", pygo_desc_name(d), got);
-    else pygo_path_error(path, PyExc_TypeError, " is %U, expected %s", got, pygo_desc_name(d));
+    if (path->depth == 0) pygo_path_error(path, PyExc_TypeError, ": expected %s, got %U", pygo_desc_name(d, room), got);
+    else pygo_path_error(path, PyExc_TypeError, " is %U, expected %s", got, pygo_desc_name(d, room));
     Py_DECREF(got);
     return -1;
 }
@@ -674,8 +746,19 @@ PYGO_HELPER int pygo_encode_text(pygo_buf *b, PyObject *o, const char *d, pygo_p
     } else if (PyBytes_Check(o)) {
         if (PyBytes_AsStringAndSize(o, &data, &n) < 0) return -1;
     } else if (PyByteArray_Check(o)) {
+#if PYGO_FREE_THREADING
+        /* Through a buffer: while it is held, another thread cannot resize the bytearray. */
+        Py_buffer view;
+        if (pygo_get_buffer(o, &view, PyBUF_SIMPLE) < 0) return -1;
+        status = pygo_buf_u64(b, (unsigned long long)view.len) < 0 || pygo_buf_put(b, view.buf, (size_t)view.len) < 0
+                     ? -1
+                     : 0;
+        pygo_release_buffer(&view);
+        return status;
+#else
         data = PyByteArray_AsString(o);
         n = PyByteArray_Size(o);
+#endif
     } else {
         /* any other bytes-like object: a copy through bytes() */
         if (PyUnicode_Check(o) || !PyObject_HasAttrString(o, "__len__")) return pygo_wrong(path, d, o);
@@ -705,10 +788,18 @@ PYGO_HELPER int pygo_encode_list(pygo_buf *b, PyObject *o, const char *d, pygo_p
     if (pygo_buf_u64(b, 0) < 0) return -1;
     path->frames[path->depth].kind = 'i';
     if (PyList_Check(o) || PyTuple_Check(o)) {
-        Py_ssize_t n = PyList_Check(o) ? PyList_Size(o) : PyTuple_Size(o), i;
+        PyObject *seq = o;
+        Py_ssize_t n, i;
+#if PYGO_FREE_THREADING
+        /* Another thread may change the list meanwhile: read a snapshot, a tuple of strong
+           references copied under the list's lock (PyList_AsTuple). */
+        seq = PyList_Check(o) ? PySequence_Tuple(o) : (Py_INCREF(o), o);
+        if (seq == NULL) return -1;
+#endif
+        n = PyList_Check(seq) ? PyList_Size(seq) : PyTuple_Size(seq);
         path->depth++;
         for (i = 0; i < n && status == 0; i++) {
-            value = PyList_Check(o) ? PyList_GetItem(o, i) : PyTuple_GetItem(o, i);
+            value = PyList_Check(seq) ? PyList_GetItem(seq, i) : PyTuple_GetItem(seq, i);
             if (value == NULL) { status = -1; break; }
             Py_INCREF(value); /* a list may change under a __index__ or __float__ */
             path->frames[path->depth - 1].index = i;
@@ -717,6 +808,9 @@ PYGO_HELPER int pygo_encode_list(pygo_buf *b, PyObject *o, const char *d, pygo_p
             count++;
         }
         path->depth--;
+#if PYGO_FREE_THREADING
+        Py_DECREF(seq);
+#endif
     } else {
         iterator = PyObject_GetIter(o);
         if (iterator == NULL) {
@@ -794,7 +888,7 @@ PYGO_HELPER int pygo_encode_map(pygo_buf *b, PyObject *o, const char *d, pygo_pa
 }
 
 PYGO_HELPER int pygo_encode_struct(pygo_buf *b, PyObject *o, const char *d, pygo_path *path) {
-    const pygo_struct *s = &pygo_struct_table[atoi(d + 1)];
+    const pygo_struct *s = &pygo_structs[atoi(d + 1)];
     int i, status = 0;
     path->depth++;
     for (i = 0; i < s->nfields && status == 0; i++) {
@@ -942,9 +1036,9 @@ PYGO_HELPER PyObject *pygo_decode(pygo_reader *r, const char *d, int depth) {
     }
     case 'S': {
         int index = atoi(d + 1), i;
-        const pygo_struct *s = &pygo_struct_table[index];
-        PyObject *values, *result;
-        if (pygo_class_table[index] == NULL) {
+        const pygo_struct *s = &pygo_structs[index];
+        PyObject *values, *result, *cls = PYGO_LOAD_PTR(pygo_classes[index]);
+        if (cls == NULL) {
             PyErr_Format(PyExc_RuntimeError, "import %s before calling: it defines %s", pygo_package, s->name);
             return NULL;
         }
@@ -955,7 +1049,7 @@ PYGO_HELPER PyObject *pygo_decode(pygo_reader *r, const char *d, int depth) {
             else PyTuple_SetItem(values, i, value);
         }
         if (values == NULL) return NULL;
-        result = PyObject_Call(pygo_class_table[index], values, NULL);
+        result = PyObject_Call(cls, values, NULL);
         Py_DECREF(values);
         return result;
     }
@@ -979,24 +1073,25 @@ PYGO_HELPER PyObject *pygo_take_value(char *p, size_t n, const char *d, const py
     return result;
 }
 
-/* _register(classes): the typed module's dataclasses, in the struct table's order. */
+/* _pygo_register(classes): the typed module's dataclasses, in the struct table's order. Each is
+   published atomically and kept for good: a class registered again (a reloaded module) leaves
+   the one before alive, since another thread may be building a value from it this moment. */
 static PyObject *pygo_register(PyObject *self, PyObject *classes) {
     Py_ssize_t i;
     (void)self;
-    if (!PyTuple_Check(classes) || PyTuple_Size(classes) != pygo_struct_count) {
-        PyErr_Format(PyExc_TypeError, "_register takes a tuple of %d classes", pygo_struct_count);
+    if (!PyTuple_Check(classes) || PyTuple_Size(classes) != PYGO_STRUCT_COUNT) {
+        PyErr_Format(PyExc_TypeError, "_pygo_register takes a tuple of %d classes", PYGO_STRUCT_COUNT);
         return NULL;
     }
-    for (i = 0; i < pygo_struct_count; i++) {
+    for (i = 0; i < PYGO_STRUCT_COUNT; i++) {
         PyObject *cls = PyTuple_GetItem(classes, i);
         Py_INCREF(cls);
-        Py_XDECREF(pygo_class_table[i]);
-        pygo_class_table[i] = cls;
+        PYGO_STORE_PTR(pygo_classes[i], cls);
     }
     Py_RETURN_NONE;
 }
 
-static PyMethodDef pygo_register_def = {"_register", pygo_register, METH_O, NULL};
+static PyMethodDef pygo_register_defs[] = {{"_pygo_register", pygo_register, METH_O, NULL}, {NULL, NULL, 0, NULL}};
 
 /* timeout=: None, or seconds (int or float, >= 0), as nanoseconds for Go (0: no deadline). */
 PYGO_HELPER int pygo_timeout_arg(PyObject *o, const pygo_fn *fn, long long *ns) {

@@ -8,6 +8,7 @@ import "C"
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 	"unsafe"
 )
 
@@ -43,3 +44,20 @@ func Strings(xs []string) []string { return append([]string{}, xs...) }
 
 //pygo:export
 func Ints(xs []int64) []int64 { return append([]int64{}, xs...) }
+
+// Spin does about rounds nanoseconds of work (a chain of multiplications, which no CPU runs
+// in parallel): the short Go call of the free-threading benchmark.
+//
+//pygo:export
+func Spin(seed uint64, rounds int) uint64 {
+	x := seed
+	for i := 0; i < rounds; i++ {
+		x = x*6364136223846793005 + 1442695040888963407
+	}
+	return x
+}
+
+// Title upper-cases a string: a string round trip.
+//
+//pygo:export
+func Title(s string) string { return strings.ToUpper(s) }
