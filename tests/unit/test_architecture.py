@@ -180,3 +180,18 @@ def test_the_architecture_page_names_files_that_exist() -> None:
     assert missing == [] and named >= 30
     for module in ("pipeline.py", "platforms/base.py", "typed/kinds.py", "gen/kinds.go"):
         assert module in text, module
+
+
+def test_test_files_have_unique_basenames() -> None:
+    """pytest imports test modules by basename (rootdir-relative, no packages): two files
+    called the same in tests/unit and tests/integration break collection of the whole run."""
+    tests = Path(__file__).resolve().parent.parent
+    seen: dict[str, Path] = {}
+    clashes = []
+    for path in sorted(tests.rglob("test_*.py")):
+        if "projects" in path.relative_to(tests).parts:
+            continue
+        if path.name in seen:
+            clashes.append(f"{seen[path.name].relative_to(tests)} and {path.relative_to(tests)}")
+        seen.setdefault(path.name, path)
+    assert not clashes, "test files share a basename: " + "; ".join(clashes)
