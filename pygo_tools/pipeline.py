@@ -267,7 +267,8 @@ def finish_wheel(config: Config, target: Target, raw_wheel: Path, dist_dir: Path
     if config.has_extension:
         with log.step("repair wheel"):
             repaired = target.platform.repair_wheel(raw_wheel, target, temp / "repaired")
-            repaired = tag_abi(repaired, target, config)
+            if builds_cffi_extension(config, target):  # the universal wheel stays py3-none-any
+                repaired = tag_abi(repaired, target, config)
     else:
         with log.step("tag wheel"):
             repaired = tag_program_wheel(raw_wheel, target, config)
