@@ -163,11 +163,13 @@ def _signature(function: TypedFunction) -> str:
 
 def _shapes(api: TypedApi, package: str) -> str:
     """The names the native module has for Go's error variables, objects, iterators and awaitable
-    calls. Go's error variables are GoError classes here too (a matching error is raised as plain
-    GoError); objects, iterators and awaitables need the native wheel, and say so."""
+    calls. Go's error variables are GoError classes here too, raised when a returned error matches
+    (errors.Is, in Go); objects, iterators and awaitables need the native wheel, and say so."""
     parts = []
     for error in api.errors:
         parts.append(f"\n\nclass {error.name}(GoError):\n    {error.doc!r}\n\n    go_name = {error.go_name!r}\n")
+    if api.errors:
+        parts.append(f"\n\n_pygo_rt.register_errors(({''.join(e.name + ', ' for e in api.errors)}))\n")
     reason = f"is not in the universal (WebAssembly) wheel of {package}; install a native wheel to use it"
     for obj in api.objects:
         message = f"Go's {obj.go_name} {reason}"

@@ -386,3 +386,33 @@ def test_a_damaged_cached_module_is_compiled_again(wasmhost: Path, tmp_path: Pat
     again = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, env=env)
     assert again.stdout.strip() == "3", again.stderr
     assert cached.stat().st_size == size, "compiled again and cached whole"
+
+
+def test_go_error_variables_raise_their_classes_as_natively(
+    wasmhost: Path, wasmhost_wheels: dict[str, Path], tmp_path: Path
+) -> None:
+    """The same code on the universal and the native wheel prints the same lines: the most
+    specific class, the wrapping one a subclass of the wrapped one, a variable from a cgo file
+    (left out of WebAssembly) never matched, a plain error a plain GoError."""
+    code = (
+        "print(api.ErrNoUser.__mro__[1].__name__, issubclass(api.ErrCgoOnly, api.GoError))\n"
+        "for call in (api.Lookup, api.LookupWithin):\n"
+        "    for key in ('bob', '', 'c', 'x'):\n"
+        "        try:\n            call(key)\n"
+        "        except api.ErrMissing as e:\n            print(type(e).__name__, isinstance(e, api.ErrMissing), e)\n"
+        "        except api.GoError as e:\n            print(type(e).__name__, e)\n"
+        "    print(call('alice'))\n"
+    )
+    universal = call(wasmhost, tmp_path, code).stdout.splitlines()
+    native_python = make_venv(tmp_path / "native")
+    pip_install(native_python, str(wasmhost_wheels["native"]))
+    native = call(native_python, tmp_path, code).stdout.splitlines()
+    expected = ["ErrMissing True"] + 2 * [
+        'ErrNoUser True lookup "bob": no user: missing',
+        "ErrMissing True lookup: empty key: missing",
+        "GoError cgo only",
+        "GoError plain",
+        "found alice",
+    ]
+    assert universal == expected
+    assert native == expected

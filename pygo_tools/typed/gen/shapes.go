@@ -24,6 +24,8 @@ type objectDesc struct {
 type sentinelDesc struct {
 	Name string `json:"name"`
 	Doc  string `json:"doc"`
+	// cgoOnly (-wasm): declared in a file a WebAssembly build leaves out; its class never matches.
+	cgoOnly bool
 }
 
 // receiver is the struct type of a method marked //pygo:export ("" if it is not marked).
@@ -268,7 +270,7 @@ func (p *pkg) sentinels() []sentinelDesc {
 					if doc != nil {
 						text = strings.TrimSpace(doc.Text())
 					}
-					found = append(found, sentinelDesc{Name: name.Name, Doc: text})
+					found = append(found, sentinelDesc{Name: name.Name, Doc: text, cgoOnly: p.cgoOnly[file]})
 				}
 			}
 		}

@@ -111,11 +111,8 @@ func (g *generator) writeShapes(b *strings.Builder, d *description, async bool) 
 	g.imports[`pygo_sync "sync"`] = true
 	g.imports[`pygo_time "time"`] = true
 	b.WriteString(contextRuntime)
-	var list strings.Builder
-	for _, s := range d.Errors {
-		fmt.Fprintf(&list, "\t\tpygoErrorOf(%s),\n", s.Name)
-	}
-	fmt.Fprintf(b, errorRuntime, list.String())
+	b.WriteString(sentinelList(d))
+	b.WriteString(errorRuntime)
 	if len(d.Objects) > 0 {
 		g.imports[`pygo_atomic "sync/atomic"`] = true
 		b.WriteString(objectRuntime)
@@ -144,9 +141,25 @@ func pygoContext(timeout C.int64_t) (pygo_context.Context, pygo_context.CancelFu
 }
 `
 
-const errorRuntime = `
-// The package's exported error variables, in declaration order (the C side has their exception
-// classes in the same order). Read at the first error, after the package's init functions ran.
+// sentinelList is the Go list of the package's error variables, in the description's order (the
+// Python side has their exception classes in the same order); nil for one the build leaves out.
+func sentinelList(d *description) string {
+	var list strings.Builder
+	for _, s := range d.Errors {
+		if s.cgoOnly {
+			list.WriteString("\t\tnil,\n")
+		} else {
+			fmt.Fprintf(&list, "\t\tpygoErrorOf(%s),\n", s.Name)
+		}
+	}
+	return fmt.Sprintf(sentinelRuntime, list.String())
+}
+
+// sentinelRuntime finds the sentinel a returned error matches; both the native and the
+// WebAssembly runtimes use it.
+const sentinelRuntime = `
+// The package's exported error variables, in declaration order. Read at the first error, after
+// the package's init functions ran.
 func pygoSentinelList() []error {
 	return []error{
 %s	}
@@ -188,6 +201,18 @@ func pygoSentinel(e error, skip int) int {
 	return best
 }
 
+// pygoSentinelParentOf is the sentinel that sentinel i wraps (the most specific), or -1: the
+// Python side makes that class the base of i's.
+func pygoSentinelParentOf(i int) int {
+	pygoSentinelOnce.Do(pygoSentinelInit)
+	if i < 0 || i >= len(pygoSentinels) || pygoSentinels[i] == nil {
+		return -1
+	}
+	return pygoSentinel(pygoSentinels[i], i)
+}
+`
+
+const errorRuntime = `
 // pygoFailError reports a returned error: kind 'E' ('T' when it is a deadline), and above the
 // low byte the index + 1 of the most specific sentinel it matches (the C side raises its class).
 func pygoFailError(err *C.pygo_error, scratch *C.pygo_scratch, e error) {
@@ -199,16 +224,11 @@ func pygoFailError(err *C.pygo_error, scratch *C.pygo_scratch, e error) {
 	err.kind |= C.int(pygoSentinel(e, -1)+1) << 8
 }
 
-// pygo_sentinel_parent is the sentinel that sentinel i wraps (the most specific), or -1: the
-// extension asks at import, to make that class the base of i's.
+// pygo_sentinel_parent: the extension asks at import, to make that class the base of i's.
 //
 //export pygo_sentinel_parent
 func pygo_sentinel_parent(i C.int) C.int {
-	pygoSentinelOnce.Do(pygoSentinelInit)
-	if int(i) < 0 || int(i) >= len(pygoSentinels) || pygoSentinels[i] == nil {
-		return -1
-	}
-	return C.int(pygoSentinel(pygoSentinels[i], int(i)))
+	return C.int(pygoSentinelParentOf(int(i)))
 }
 `
 

@@ -174,11 +174,14 @@ func wasmWrappers(d *description, needMain bool) string {
 		body.WriteString("\nfunc main() {}\n")
 	}
 	if async {
-		g.imports[`pygo_context "context"`] = true
-		g.imports[`pygo_errors "errors"`] = true
 		g.imports[`pygo_time "time"`] = true
 		body.WriteString(wasmAsyncRuntime)
 	}
+	g.imports[`pygo_context "context"`] = true
+	g.imports[`pygo_errors "errors"`] = true
+	g.imports[`pygo_sync "sync"`] = true
+	body.WriteString(sentinelList(d))
+	body.WriteString(wasmErrorRuntime)
 	if packed || len(g.codecs) > 0 {
 		body.WriteString(codecRuntime)
 		body.WriteString(g.codec.String())
@@ -252,7 +255,7 @@ func (g *generator) writeWasmWrapper(b *strings.Builder, f function) bool {
 		b.WriteString(call + "\n")
 	}
 	if f.Error {
-		b.WriteString("\tif pygoE != nil {\n\t\tpygoFail('E', pygoE.Error())\n\t\treturn\n\t}\n")
+		b.WriteString("\tif pygoE != nil {\n\t\tpygoFailError(pygoE)\n\t\treturn\n\t}\n")
 	}
 	b.WriteString(results.String())
 	b.WriteString("\treturn\n}\n")
@@ -301,6 +304,24 @@ func (g *generator) writeWasmAsync(b *strings.Builder, f function) bool {
 	b.WriteString("\treturn\n}\n")
 	return packed
 }
+
+const wasmErrorRuntime = `
+// pygoFailError reports a returned error: kind 'E' ('T' when it is a deadline), and above the
+// low byte the index + 1 of the most specific sentinel it matches (the host raises its class).
+func pygoFailError(e error) {
+	kind := byte('E')
+	if pygo_errors.Is(e, pygo_context.DeadlineExceeded) {
+		kind = 'T'
+	}
+	pygoFail(kind, e.Error())
+	pygoStatus.kind |= uint32(pygoSentinel(e, -1)+1) << 8
+}
+
+// pygo_sentinel_parent: the host asks when Go starts, to make that class the base of i's.
+//
+//go:wasmexport pygo_sentinel_parent
+func pygoSentinelParent(i int32) int32 { return int32(pygoSentinelParentOf(int(i))) }
+`
 
 const wasmAsyncRuntime = `
 // A call of a function that takes a context: it runs in its own goroutine, which WebAssembly's
@@ -396,10 +417,8 @@ func pygoFinish(handle int64) pygoAsync {
 	switch {
 	case t.panicked:
 		pygoFail('P', t.message)
-	case t.err != nil && pygo_errors.Is(t.err, pygo_context.DeadlineExceeded):
-		pygoFail('T', t.err.Error())
 	case t.err != nil:
-		pygoFail('E', t.err.Error())
+		pygoFailError(t.err)
 	default:
 		return state
 	}

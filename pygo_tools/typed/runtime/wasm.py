@@ -19,6 +19,7 @@ Standard library and wasmtime only; Python 3.9+, CPython and PyPy.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import math
 import os
@@ -204,12 +205,34 @@ class Runtime:
         self.instance: _Instance | None = None
         self.structs = tuple(structs)
         self.classes: list[Any] = [None] * len(self.structs)
+        self.sentinels: tuple[type[BaseException], ...] = ()
+        self._bases_set = False
         self._module: wasmtime.Module | None = None
         _runtimes.append(self)
 
     def register(self, classes: Sequence[Any]) -> None:
         """The typed module's dataclasses, in the struct table's order."""
         self.classes[:] = list(classes)
+
+    def register_errors(self, classes: Sequence[type[BaseException]]) -> None:
+        """The exception classes of Go's error variables, in the generator's order. Go starts
+        now, as a native library does at import, to tell which wraps which; if it cannot, the
+        first call says why (and sets the classes' bases then)."""
+        self.sentinels = tuple(classes)
+        with self.lock, contextlib.suppress(self.go_error, self.go_fork_error):
+            self.live()
+
+    def _sentinel_bases(self, instance: _Instance) -> None:
+        """Once Go runs: a sentinel that wraps another (errors.Is) gets that one's class as its
+        base, as in the native module, so ``except api.ErrParent`` catches it too."""
+        if not self.sentinels:
+            return
+        parent_of = instance.call("pygo_sentinel_parent", "i", "i")
+        for i, cls in enumerate(self.sentinels):
+            parent = parent_of(i)
+            if 0 <= parent < len(self.sentinels) and not issubclass(self.sentinels[parent], cls):
+                with contextlib.suppress(TypeError):  # an unusual hierarchy: it stays a plain GoError
+                    cls.__bases__ = (self.sentinels[parent],)
 
     def live(self) -> _Instance:
         """The running instance (call with the lock held); a new one if none runs."""
@@ -226,7 +249,11 @@ class Runtime:
         if self._module is None:
             self._module = _load_module(engine, self.path, self.sha256)
         try:
-            self.instance = _Instance(self, engine, self._module)
+            instance = _Instance(self, engine, self._module)
+            if not self._bases_set:
+                self._bases_set = True
+                self._sentinel_bases(instance)
+            self.instance = instance
         except (wasmtime.WasmtimeError, wasmtime.Trap) as error:  # ExitTrap too: an init() panicked
             code = getattr(error, "code", None)
             problem = f"exit code {code}" if code is not None else _last_line(str(error))
@@ -344,7 +371,10 @@ class _Instance:
         kind, address, size = words[0], words[1], words[2]
         text = _read(self.base + address, size).decode("utf-8", "replace") if size else ""
         runtime = self.runtime
-        raise {ord("P"): runtime.go_panic, ord("T"): runtime.go_timeout}.get(kind, runtime.go_error)(text)
+        sentinel = kind >> 8
+        if (kind & 0xFF) == ord("E") and 0 < sentinel <= len(runtime.sentinels):
+            raise runtime.sentinels[sentinel - 1](text)
+        raise {ord("P"): runtime.go_panic, ord("T"): runtime.go_timeout}.get(kind & 0xFF, runtime.go_error)(text)
 
     # -- memory ---------------------------------------------------------------------------------
     def stage(self, parts: Sequence[Any]) -> list[int]:

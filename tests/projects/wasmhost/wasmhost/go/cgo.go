@@ -6,6 +6,11 @@ package main
 // #include <stdint.h>
 import "C"
 
+import "errors"
+
+// ErrCgoOnly is declared in a cgo file: the universal wheel has its class, which never matches.
+var ErrCgoOnly = errors.New("cgo only")
+
 // Twice doubles x in C types.
 //
 //export Twice

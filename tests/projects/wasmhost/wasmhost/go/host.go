@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -103,4 +105,38 @@ func Sha256(data []byte) string {
 func Nap(ms int) int {
 	time.Sleep(time.Duration(ms) * time.Millisecond)
 	return ms
+}
+
+// ErrMissing: the key is not there.
+var ErrMissing = errors.New("missing")
+
+// ErrNoUser wraps ErrMissing: its Python class subclasses ErrMissing's.
+var ErrNoUser = fmt.Errorf("no user: %w", ErrMissing)
+
+// Lookup fails with ErrNoUser for "bob", ErrMissing for "", ErrCgoOnly's text for "c" and a
+// plain error for "x".
+//
+//pygo:export
+func Lookup(key string) (string, error) {
+	switch key {
+	case "bob":
+		return "", fmt.Errorf("lookup %q: %w", key, ErrNoUser)
+	case "":
+		return "", fmt.Errorf("lookup: empty key: %w", ErrMissing)
+	case "c":
+		return "", errors.New("cgo only")
+	case "x":
+		return "", errors.New("plain")
+	}
+	return "found " + key, nil
+}
+
+// LookupWithin is Lookup as a cancellable call.
+//
+//pygo:export
+func LookupWithin(ctx context.Context, key string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	return Lookup(key)
 }
