@@ -396,14 +396,14 @@ def _object_type(spec: TypedModuleSpec, o: int, obj: TypedObject, entries: list[
             f"""
 /* Go's Close(), called from Python: the end of a with block does not call it again. */
 static PyObject *pygo_close{o}(PyObject *self, PyObject *unused) {{
-    __atomic_store_n(&((pygo_object *)self)->go_closed, 1, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&PYGO_FIELDS(pygo_object, self)->go_closed, 1, __ATOMIC_SEQ_CST);
     return pygo_f{closer}(self, unused);
 }}
 
 /* {c_string(obj.name)[1:-1]}.__exit__: Go's Close() (unless called already), then the handle is
    released either way. */
 static PyObject *pygo_exit{o}(PyObject *self, PyObject *args) {{
-    pygo_object *o = (pygo_object *)self;
+    pygo_object *o = PYGO_FIELDS(pygo_object, self);
     PyObject *result = Py_None, *closed;
     (void)args;
     if (!__atomic_load_n(&o->closed, __ATOMIC_SEQ_CST) && !__atomic_exchange_n(&o->go_closed, 1, __ATOMIC_SEQ_CST))
@@ -427,7 +427,7 @@ static PyObject *pygo_exit{o}(PyObject *self, PyObject *args) {{
         f"{{Py_tp_doc, {c_string(doc)}}}, {{0, NULL}}}};"
     )
     lines.append(
-        f"static PyType_Spec pygo_ospec{o} = {{{c_string(spec.module + '.' + obj.name)}, sizeof(pygo_object), 0, "
+        f"static PyType_Spec pygo_ospec{o} = {{{c_string(spec.module + '.' + obj.name)}, PYGO_BASICSIZE(pygo_object), 0, "
         f"Py_TPFLAGS_DEFAULT, pygo_os{o}}};"
     )
     lines.append(f"#define PYGO_MADE_BY{o} {c_string(made)}")

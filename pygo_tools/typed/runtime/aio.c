@@ -8,9 +8,26 @@
  * cancelled future cancels the Go context; a closed loop (call_soon_threadsafe's RuntimeError)
  * or an exiting interpreter makes Go drop the results.
  *
- * Free-threaded builds (no GIL): a slot's state, task and future are read and changed here with
- * the GIL held; without it they need the slot lock (callbacks.c) around each use.
+ * A slot's state changes under the slot lock (callbacks.c; free-threaded builds have one), as Go's
+ * notification (any thread) and the done callback (the loop's thread) may race without a GIL.
+ * The rest of a slot is set and read on the loop's thread (the call, _finish, _done), or by the
+ * notification while only it may free the slot (pending or cancelled).
  */
+
+/* Slot id's state from `from` to `to`: 1 if it was `from` (its task then in *task), else 0. */
+static int pygo_aio_transition(uint64_t id, int from, int to, uint64_t *task) {
+    pygo_slot *s;
+    int done = 0;
+    PYGO_SLOTS_LOCK();
+    s = pygo_slot_get_locked(id);
+    if (s != NULL && s->kind == 'a' && s->state == from) {
+        s->state = to;
+        if (task != NULL) *task = s->task;
+        done = 1;
+    }
+    PYGO_SLOTS_UNLOCK();
+    return done;
+}
 
 static PyObject *pygo_get_running_loop; /* asyncio.get_running_loop, looked up once */
 
@@ -33,14 +50,15 @@ static int pygo_tramp_notify(uint64_t id) {
     g = pygo_gil();
     s = pygo_slot_get(id);
     if (s != NULL && s->kind == 'a') {
-        if (s->state == PYGO_AIO_CANCELLED) {
+        if (pygo_aio_transition(id, PYGO_AIO_CANCELLED, PYGO_AIO_CANCELLED, NULL)) {
             pygo_slot_free(id);
         } else {
             PyObject *key = PyLong_FromUnsignedLongLong(id);
             PyObject *cb = key != NULL ? PyCFunction_NewEx(&pygo_aio_finish_def, key, NULL) : NULL;
             PyObject *r = cb != NULL ? PyObject_CallMethod(s->loop, "call_soon_threadsafe", "O", cb) : NULL;
             if (r != NULL) {
-                s->state = PYGO_AIO_NOTIFIED;
+                /* cancelled meanwhile: _finish sees the future done and cancels the call */
+                (void)pygo_aio_transition(id, PYGO_AIO_PENDING, PYGO_AIO_NOTIFIED, NULL);
                 drop = 0;
             } else {
                 PyErr_Clear(); /* RuntimeError: the loop is closed, nobody awaits any more */
@@ -104,18 +122,13 @@ static PyObject *pygo_aio_finish_cb(PyObject *key, PyObject *unused) {
 
 /* The future's done callback: a cancelled future cancels the Go context. */
 static PyObject *pygo_aio_done_cb(PyObject *key, PyObject *fut) {
-    uint64_t id = PyLong_AsUnsignedLongLong(key);
-    pygo_slot *s = pygo_slot_get(id);
-    if (s != NULL && s->kind == 'a' && s->state == PYGO_AIO_PENDING) {
-        PyObject *cancelled = PyObject_CallMethod(fut, "cancelled", NULL);
-        int yes = cancelled != NULL && PyObject_IsTrue(cancelled);
-        Py_XDECREF(cancelled);
-        PyErr_Clear();
-        if (yes) {
-            s->state = PYGO_AIO_CANCELLED; /* the slot goes when Go's notification comes */
-            pygo_cancel(s->task);
-        }
-    }
+    uint64_t id = PyLong_AsUnsignedLongLong(key), task;
+    PyObject *cancelled = PyObject_CallMethod(fut, "cancelled", NULL);
+    int yes = cancelled != NULL && PyObject_IsTrue(cancelled);
+    Py_XDECREF(cancelled);
+    PyErr_Clear();
+    /* the slot goes when Go's notification comes */
+    if (yes && pygo_aio_transition(id, PYGO_AIO_PENDING, PYGO_AIO_CANCELLED, &task)) pygo_cancel(task);
     Py_RETURN_NONE;
 }
 

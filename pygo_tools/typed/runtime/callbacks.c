@@ -46,7 +46,7 @@ static uint32_t pygo_nslots, pygo_slots_cap;
 static uint32_t *pygo_free_slots;
 static uint32_t pygo_nfree;
 
-#ifdef Py_GIL_DISABLED
+#if PYGO_FREE_THREADING /* 3.13t's own build, or abi3t (which may come from GIL headers) */
 #define PYGO_SLOT_LOCK 1
 static PyThread_type_lock pygo_slot_lock;
 #define PYGO_SLOTS_LOCK() PyThread_acquire_lock(pygo_slot_lock, WAIT_LOCK)

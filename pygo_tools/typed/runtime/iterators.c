@@ -11,15 +11,15 @@
  * does. Closing, exhausting or dropping the iterator stops the Go side (the seq's yield returns
  * false, a channel's context is cancelled) and waits for it, without the GIL.
  *
- * Free-threaded builds (no GIL): handing out an item of the batch in hand (taken, rd) relies on
- * the GIL to be atomic; without it, next() must take the iterator's lock (or a critical section)
- * for that too. Refills, close and dealloc are already serialized by the lock.
+ * Free-threaded builds (no GIL): next(), batch() and close() run in a critical section on the
+ * iterator, which makes them as atomic as the GIL did (suspended, as the GIL was released, while
+ * a refill waits for Go; the lock serializes refills, close and dealloc as before).
  */
 
 #define PYGO_BATCH 4096
 
 typedef struct {
-    PyObject_HEAD
+    PYGO_OBJECT_HEAD
     uintptr_t handle;        /* the Go pump's handle; 0 once stopped */
     const char *desc;        /* item descriptors: one, or key and value for a Seq2 (a tuple) */
     int arity;
@@ -95,12 +95,14 @@ PYGO_HELPER void pygo_iter_discard(uintptr_t handle) {
    cbs, so that the call does not close them). */
 PYGO_HELPER PyObject *pygo_iter_wrap(uintptr_t handle, const char *desc, int arity, int chan, uint64_t *cbs, int ncbs) {
     allocfunc alloc = (allocfunc)PyType_GetSlot(pygo_iterator_type, Py_tp_alloc);
-    pygo_iterobj *it = (pygo_iterobj *)alloc(pygo_iterator_type, 0);
+    PyObject *self = alloc(pygo_iterator_type, 0);
+    pygo_iterobj *it;
     int i, live = 0;
-    if (it == NULL) {
+    if (self == NULL) {
         pygo_iter_discard(handle);
         return NULL;
     }
+    it = PYGO_FIELDS(pygo_iterobj, self);
     it->handle = handle;
     it->desc = desc;
     it->arity = arity;
@@ -120,10 +122,10 @@ PYGO_HELPER PyObject *pygo_iter_wrap(uintptr_t handle, const char *desc, int ari
         it->max = 1; /* a callback's exception comes out of the next() that caused it */
     }
     if (it->lock == NULL || (live && it->cbs == NULL)) {
-        Py_DECREF(it);
+        Py_DECREF(self);
         return PyErr_Occurred() ? NULL : PyErr_NoMemory();
     }
-    return (PyObject *)it;
+    return self;
 }
 
 /* Take the iterator's lock (waiting without the GIL); -1: this thread is inside a refill. */
@@ -230,8 +232,7 @@ static PyObject *pygo_iter_item(pygo_iterobj *it) {
     return t;
 }
 
-static PyObject *pygo_iter_next_py(PyObject *self) {
-    pygo_iterobj *it = (pygo_iterobj *)self;
+static PyObject *pygo_iter_next_locked(pygo_iterobj *it) {
     for (;;) {
         if (it->taken < it->count) return pygo_iter_item(it);
         if (it->done) return NULL; /* StopIteration */
@@ -239,9 +240,15 @@ static PyObject *pygo_iter_next_py(PyObject *self) {
     }
 }
 
-static PyObject *pygo_iter_close(PyObject *self, PyObject *unused) {
-    pygo_iterobj *it = (pygo_iterobj *)self;
-    (void)unused;
+static PyObject *pygo_iter_next_py(PyObject *self) {
+    PyObject *item;
+    PYGO_CRITICAL_BEGIN(self);
+    item = pygo_iter_next_locked(PYGO_FIELDS(pygo_iterobj, self));
+    PYGO_CRITICAL_END();
+    return item;
+}
+
+static PyObject *pygo_iter_close_locked(pygo_iterobj *it) {
     if (it->handle != 0) {
         int got = pygo_lock_acquire(it->lock, 0);
         if (got < 0) return NULL;
@@ -263,17 +270,28 @@ static PyObject *pygo_iter_close(PyObject *self, PyObject *unused) {
     Py_RETURN_NONE;
 }
 
+static PyObject *pygo_iter_close(PyObject *self, PyObject *unused) {
+    PyObject *r;
+    (void)unused;
+    PYGO_CRITICAL_BEGIN(self);
+    r = pygo_iter_close_locked(PYGO_FIELDS(pygo_iterobj, self));
+    PYGO_CRITICAL_END();
+    return r;
+}
+
 /* batch(n): pull at most n items per Go call from now on (1: strictly one at a time). */
 static PyObject *pygo_iter_batch(PyObject *self, PyObject *arg) {
-    pygo_iterobj *it = (pygo_iterobj *)self;
+    pygo_iterobj *it = PYGO_FIELDS(pygo_iterobj, self);
     long n = PyLong_AsLong(arg);
     if (n == -1 && PyErr_Occurred()) return NULL;
     if (n < 1 || n > 65536) {
         PyErr_SetString(PyExc_ValueError, "batch(n): n must be 1 to 65536");
         return NULL;
     }
+    PYGO_CRITICAL_BEGIN(self);
     it->max = (int)n;
     if (it->want > it->max) it->want = it->max;
+    PYGO_CRITICAL_END();
     Py_INCREF(self);
     return self;
 }
@@ -290,7 +308,7 @@ static PyObject *pygo_iter_self(PyObject *self, PyObject *unused) {
 }
 
 static void pygo_iter_dealloc(PyObject *self) {
-    pygo_iterobj *it = (pygo_iterobj *)self;
+    pygo_iterobj *it = PYGO_FIELDS(pygo_iterobj, self);
     PyTypeObject *type = Py_TYPE(self);
     freefunc tp_free = (freefunc)PyType_GetSlot(type, Py_tp_free);
     pygo_iter_stop_locked(it); /* nobody else holds a reference, so nobody holds the lock */
@@ -332,7 +350,7 @@ static PyType_Slot pygo_iterator_slots[] = {
 
 /* At import: the GoIterator class (name: "<typed module>.GoIterator", a static string). */
 PYGO_HELPER int pygo_iterators_init(PyObject *api, const char *name) {
-    static PyType_Spec spec = {NULL, sizeof(pygo_iterobj), 0, Py_TPFLAGS_DEFAULT, pygo_iterator_slots};
+    static PyType_Spec spec = {NULL, PYGO_BASICSIZE(pygo_iterobj), 0, Py_TPFLAGS_DEFAULT, pygo_iterator_slots};
     PyObject *thread = PyImport_ImportModule("_thread");
     if (thread == NULL) return -1;
     pygo_allocate_lock = PyObject_GetAttrString(thread, "allocate_lock");

@@ -10,7 +10,7 @@
  */
 
 typedef struct {
-    PyObject_HEAD
+    PYGO_OBJECT_HEAD
     uintptr_t handle; /* the *T in the Go side's table (pygoNew); 0 once deleted */
     int busy;         /* calls using it right now */
     int closed;
@@ -64,8 +64,9 @@ PYGO_HELPER uintptr_t pygo_handle_of(pygo_object *o) {
 
 /* A method call's self. */
 PYGO_HELPER int pygo_enter_self(PyObject *self, const pygo_fn *fn, pygo_object **held) {
-    if (pygo_enter((pygo_object *)self) < 0) return pygo_closed_error(fn, -1);
-    *held = (pygo_object *)self;
+    pygo_object *o = PYGO_FIELDS(pygo_object, self);
+    if (pygo_enter(o) < 0) return pygo_closed_error(fn, -1);
+    *held = o;
     return 0;
 }
 
@@ -78,8 +79,8 @@ PYGO_HELPER int pygo_arg_object(PyObject *v, const pygo_fn *fn, int i, int type,
         PyOS_snprintf(what, sizeof(what), "%s or None", pygo_object_info[type].name);
         return pygo_wrong_type(fn, i, what, v);
     }
-    if (pygo_enter((pygo_object *)v) < 0) return pygo_closed_error(fn, i);
-    *out = (pygo_object *)v;
+    if (pygo_enter(PYGO_FIELDS(pygo_object, v)) < 0) return pygo_closed_error(fn, i);
+    *out = PYGO_FIELDS(pygo_object, v);
     return 0;
 }
 
@@ -87,22 +88,22 @@ PYGO_HELPER int pygo_arg_object(PyObject *v, const pygo_fn *fn, int i, int type,
 PYGO_HELPER PyObject *pygo_wrap_object(int type, uintptr_t handle) {
     PyTypeObject *cls = pygo_object_types[type];
     allocfunc alloc;
-    pygo_object *o;
+    PyObject *self;
     if (handle == 0) Py_RETURN_NONE;
     alloc = (allocfunc)PyType_GetSlot(cls, Py_tp_alloc);
-    o = (pygo_object *)alloc(cls, 0);
-    if (o == NULL) {
+    self = alloc(cls, 0);
+    if (self == NULL) {
         pygo_handle_delete(handle);
         return NULL;
     }
-    o->handle = handle;
-    return (PyObject *)o;
+    PYGO_FIELDS(pygo_object, self)->handle = handle;
+    return self;
 }
 
 static void pygo_object_dealloc(PyObject *self) {
     PyTypeObject *type = Py_TYPE(self);
     freefunc tp_free = (freefunc)PyType_GetSlot(type, Py_tp_free);
-    pygo_object_delete((pygo_object *)self); /* nobody else can be using it */
+    pygo_object_delete(PYGO_FIELDS(pygo_object, self)); /* nobody else can be using it */
     tp_free(self);
     Py_DECREF(type);
 }
@@ -123,7 +124,7 @@ static PyObject *pygo_object_new(PyTypeObject *type, PyObject *args, PyObject *k
 }
 
 static PyObject *pygo_object_close(PyObject *self, PyObject *unused) {
-    pygo_object *o = (pygo_object *)self;
+    pygo_object *o = PYGO_FIELDS(pygo_object, self);
     (void)unused;
     if (!__atomic_exchange_n(&o->closed, 1, __ATOMIC_SEQ_CST) && __atomic_load_n(&o->busy, __ATOMIC_SEQ_CST) == 0)
         pygo_object_delete(o); /* else the last call in flight deletes it */
@@ -132,7 +133,7 @@ static PyObject *pygo_object_close(PyObject *self, PyObject *unused) {
 
 static PyObject *pygo_object_enter(PyObject *self, PyObject *unused) {
     (void)unused;
-    if (__atomic_load_n(&((pygo_object *)self)->closed, __ATOMIC_SEQ_CST)) {
+    if (__atomic_load_n(&PYGO_FIELDS(pygo_object, self)->closed, __ATOMIC_SEQ_CST)) {
         PyErr_SetString(PyExc_ValueError, "with: the Go object was closed already");
         return NULL;
     }
@@ -146,7 +147,7 @@ PYGO_HELPER PyObject *pygo_object_exit(PyObject *self, PyObject *args) {
 }
 
 static PyObject *pygo_object_repr(PyObject *self) {
-    pygo_object *o = (pygo_object *)self;
+    pygo_object *o = PYGO_FIELDS(pygo_object, self);
     PyObject *name = PyObject_GetAttrString((PyObject *)Py_TYPE(self), "__qualname__"), *text;
     if (name == NULL) return NULL;
     if (__atomic_load_n(&o->closed, __ATOMIC_SEQ_CST))

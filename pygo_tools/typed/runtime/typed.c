@@ -50,6 +50,31 @@
 #define PYGO_FREE_THREADING 0
 #endif
 
+/* Our own Python types (Go objects, Go iterators) keep their fields in a C struct. abi3t hides
+   PyObject's layout (PEP 803): there the type's basicsize is negative, the size of the fields
+   after the base object's (PEP 697), and PyObject_GetTypeData finds them; elsewhere the fields
+   follow PyObject_HEAD. These types allow no subclasses, so an object's own type is the one that
+   defined the fields. */
+#ifdef Py_TARGET_ABI3T
+#define PYGO_OBJECT_HEAD
+#define PYGO_BASICSIZE(T) (-(int)sizeof(T))
+#define PYGO_FIELDS(T, o) ((T *)PyObject_GetTypeData((PyObject *)(o), Py_TYPE((PyObject *)(o))))
+#else
+#define PYGO_OBJECT_HEAD PyObject_HEAD
+#define PYGO_BASICSIZE(T) ((int)sizeof(T))
+#define PYGO_FIELDS(T, o) ((T *)(o))
+#endif
+
+/* What the GIL made atomic, for one object: a critical section on a free-threaded build (it is
+   suspended, as the GIL was released, while the thread waits), nothing with the GIL. */
+#if PYGO_FREE_THREADING
+#define PYGO_CRITICAL_BEGIN(o) Py_BEGIN_CRITICAL_SECTION(o)
+#define PYGO_CRITICAL_END() Py_END_CRITICAL_SECTION()
+#else
+#define PYGO_CRITICAL_BEGIN(o) {
+#define PYGO_CRITICAL_END() }
+#endif
+
 /* Pointers published to every thread (acquire/release), and a flag read without ordering. */
 #if defined(__GNUC__) || defined(__clang__)
 #define PYGO_LOAD_PTR(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
