@@ -427,8 +427,8 @@ static PyObject *pygo_exit{o}(PyObject *self, PyObject *args) {{
         f"{{Py_tp_doc, {c_string(doc)}}}, {{0, NULL}}}};"
     )
     lines.append(
-        f"static PyType_Spec pygo_ospec{o} = {{{c_string(spec.module + '.' + obj.name)}, PYGO_BASICSIZE(pygo_object), 0, "
-        f"Py_TPFLAGS_DEFAULT, pygo_os{o}}};"
+        f"static PyType_Spec pygo_ospec{o} = {{{c_string(spec.module + '.' + obj.name)}, "
+        f"PYGO_BASICSIZE(pygo_object), 0, Py_TPFLAGS_DEFAULT, pygo_os{o}}};"
     )
     lines.append(f"#define PYGO_MADE_BY{o} {c_string(made)}")
     return "\n" + "\n".join(lines) + "\n"
