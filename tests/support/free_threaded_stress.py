@@ -75,7 +75,6 @@ def mutate(seconds: float) -> dict[str, object]:
     shared_dict = {str(i): bool(i % 2) for i in range(100)}
     shared_bytes = bytearray(b"x" * 1000)
     stop = threading.Event()
-    refused = {"resize": 0}
 
     def mutator(index: int) -> None:
         i = 0
@@ -89,12 +88,10 @@ def mutate(seconds: float) -> dict[str, object]:
                 shared_list.extend(range(i % 300))
             shared_dict[str(i % 300)] = True
             shared_dict.pop(str((i + 7) % 300), None)
-            if i % 20 == 0:
-                try:
-                    shared_bytes.extend(b"y" * 100)
-                    del shared_bytes[:100]
-                except BufferError:  # Go holds it: not resizable meanwhile
-                    refused["resize"] += 1
+            # The bytearray's bytes change in place, never its size: two threads resizing one
+            # bytearray crash CPython 3.13t with no Go involved (its bytearray has no locks,
+            # CPython gh-129107, fixed in 3.14; a resize racing a buffer export likewise).
+            shared_bytes[i % len(shared_bytes)] = i % 256
 
     calls = {"n": 0}
     outcomes: dict[str, int] = {}
@@ -125,7 +122,7 @@ def mutate(seconds: float) -> dict[str, object]:
     for thread in mutators:
         thread.join()
     shared_bytes.extend(b"z")  # every buffer taken was released: resizable again
-    return {"outcomes": outcomes, "refused_resizes": refused["resize"], "calls": calls["n"]}
+    return {"outcomes": outcomes, "calls": calls["n"]}
 
 
 def rss_kb() -> int:
