@@ -1,3 +1,3 @@
 module example.com/hello_go
 
-go 1.21
+go 1.23
