@@ -19,7 +19,9 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from ..errors import ConfigError
+from ..platforms import TARGETS
 from ..steps.config import Config, load_config, read_toml
+from ..steps.universal import check_universal
 from ..util import log
 from ..util.atomic import write_atomically
 from ..util.validate import inside
@@ -36,6 +38,7 @@ NEWEST_DEFAULT_PYTHON = "3.13"
 FREE_THREADED_PYTHON = "3.15t"
 # The build job's CPython: abi3t wheels are compiled with 3.15's headers or newer.
 FREE_THREADED_BUILD_PYTHON = "3.15"
+UNIVERSAL_TARGET = "wasip1/wasm"
 
 # PyPI's `pygo-tools` is the unrelated 0.1.8: the default pins the version that wrote the file.
 DEFAULT_PYGO_TOOLS = f"pygo-tools=={__version__}"
@@ -57,7 +60,8 @@ class WorkflowOptions:
     ``test_command`` runs in an empty temporary folder after the wheel is installed, with
     ``{project}`` standing for the checkout; empty means pytest on ``tests/`` if the project
     has one, else an import of the project's native code. ``test_requires`` are installed
-    before it (``None``: pytest if the command runs pytest, else nothing).
+    before it (``None``: pytest if the command runs pytest, else nothing). ``universal``: the
+    build job also builds the universal (WebAssembly) wheel, and a PyPy job tests it.
     """
 
     skip: tuple[str, ...] = ()
@@ -65,6 +69,7 @@ class WorkflowOptions:
     test_command: str = ""
     test_requires: tuple[str, ...] | None = None
     pygo_tools: str = DEFAULT_PYGO_TOOLS
+    universal: bool = False
 
 
 def write_workflow(project_dir: Path, options: WorkflowOptions | None = None, *, force: bool = False) -> Path:
@@ -116,6 +121,8 @@ def plan_workflow(config: Config, options: WorkflowOptions) -> Plan:
             command = _import_check(config)
             notes.append(f"no tests/ folder: the test jobs only run {command!r}; pass --test-command to run more")
     test_command = _test_command(command)
+    if options.universal:  # the same refusals as the build would give, before any file is written
+        check_universal(config, TARGETS[UNIVERSAL_TARGET])
     requires = options.test_requires
     if requires is None:
         requires = ("pytest",) if re.search(r"\bpytest\b", command) else ()
@@ -129,6 +136,7 @@ def plan_workflow(config: Config, options: WorkflowOptions) -> Plan:
         project_name=_project_name(config),
         notes=tuple(notes),
         build_python=FREE_THREADED_BUILD_PYTHON if free_threaded else BUILD_PYTHON,
+        universal=options.universal,
     )
 
 

@@ -63,6 +63,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="where the build job installs pygo-tools from: a version (PyPI's pygo-tools is an unrelated 0.1.8) "
         f"or a URL such as 'pygo-tools @ git+https://github.com/OWNER/pygo-tools@TAG' (default: {DEFAULT_PYGO_TOOLS})",
     )
+    ci.add_argument(
+        "--universal",
+        action="store_true",
+        help="also build the universal (WebAssembly) wheel (--target wasip1/wasm), for platforms no native "
+        "wheel fits, and test it on PyPy",
+    )
     ci.add_argument("--force", action="store_true", help="replace an existing wheels.yml")
     ci.set_defaults(handler=_generate_ci)
 
@@ -100,6 +106,7 @@ def _generate_ci(args: argparse.Namespace) -> int:
         test_command=args.test_command,
         test_requires=None if args.test_requires is None else tuple(args.test_requires),
         pygo_tools=args.pygo_tools,
+        universal=args.universal,
     )
     print(write_workflow(Path(args.project_dir), options, force=args.force))
     return 0

@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from ..util.version import __version__
 
 # Native runners for the test jobs: the platform names the options use, and GitHub's labels.
+# The interpreter the universal wheel is tested on: no native wheel fits it.
+UNIVERSAL_PYTHON = "pypy3.11"
+
 PLATFORMS: dict[str, str] = {
     "linux-x86_64": "ubuntu-24.04",
     "linux-arm64": "ubuntu-24.04-arm",
@@ -50,6 +53,7 @@ class Plan:
     project_name: str = ""
     notes: tuple[str, ...] = field(default=())
     build_python: str = "3.12"  # the build job's CPython (3.15 for abi3t wheels)
+    universal: bool = False  # also the universal (WebAssembly) wheel, tested on PyPy
 
 
 def _uses(action: str) -> str:
@@ -65,6 +69,10 @@ def render_workflow(plan: Plan) -> str:
         for p in plan.platforms
         for v in plan.pythons
     )
+    if plan.universal:  # PyPy gets no native (CPython abi3) wheel: pip takes the universal one
+        runner = PLATFORMS["linux-x86_64"]
+        matrix += f"\n          - {{platform: universal, runner: {runner}, python: {q(UNIVERSAL_PYTHON)}}}"
+    universal_target = " --target wasip1/wasm" if plan.universal else ""
     install = ["python -m pip install", '"$PYGO_TOOLS_REQUIREMENT"', "build", "twine"]
     install += [shlex.quote(r) for r in plan.build_requires]
     test_requires = " ".join(shlex.quote(r) for r in plan.test_requires)
@@ -132,7 +140,7 @@ jobs:
       - name: Build the sdist
         run: python -m build --sdist --no-isolation --outdir dist
       - name: Build a wheel for every target
-        run: pygo-tools build --target all --zig --out dist
+        run: pygo-tools build --target all{universal_target} --zig --out dist
       - name: Check the distributions
         run: python -m twine check dist/*
       - uses: {_uses("upload-artifact")}

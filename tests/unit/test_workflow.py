@@ -3,6 +3,7 @@ and zizmor, its structure, every bad input, and how it treats an existing file."
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -384,7 +385,9 @@ def subcommand_options(name: str) -> list[str]:
 def test_docs_and_readme_keep_up_with_the_generator() -> None:
     docs = (REPO / "docs" / "publishing.md").read_text()
     options = subcommand_options("generate-ci")
-    assert options == ["--skip", "--python", "--test-command", "--test-requires", "--pygo-tools", "--force"]
+    assert options == [
+        "--skip", "--python", "--test-command", "--test-requires", "--pygo-tools", "--universal", "--force"
+    ]  # fmt: skip
     for option in options:
         assert f"`{option}" in docs, option
     for platform, runner in PLATFORMS.items():
@@ -418,3 +421,31 @@ def test_a_symlinked_github_folder_inside_the_project_is_fine(tmp_path: Path) ->
     (project / "ci").mkdir()
     (project / ".github").symlink_to(project / "ci")
     assert write_workflow(project).resolve() == (project / "ci" / "workflows" / "wheels.yml").resolve()
+
+
+def test_universal_builds_the_webassembly_wheel_and_tests_it_on_pypy(tmp_path: Path) -> None:
+    """--universal: the build line adds wasip1/wasm, one PyPy job (no native wheel fits PyPy)
+    tests it; the linters stay clean. A project that cannot have one is refused first."""
+    project = copy_project(REPO / "tests" / "projects" / "plaingo", tmp_path / "ok")
+    path = write_workflow(project, WorkflowOptions(universal=True))
+    assert lint(path) == []
+    jobs = load(path)["jobs"]
+    runs = [step.get("run", "") for step in jobs["build"]["steps"]]
+    assert "pygo-tools build --target all --target wasip1/wasm --zig --out dist" in runs
+    include = jobs["test"]["strategy"]["matrix"]["include"]
+    assert [row for row in include if row["platform"] == "universal"] == [
+        {"platform": "universal", "runner": "ubuntu-24.04", "python": "pypy3.11"}
+    ]
+    assert len(include) == 2 * len(PLATFORMS) + 1
+    plain = load(write_workflow(copy_project(REPO / "tests" / "projects" / "plaingo", tmp_path / "plain")))
+    assert "universal" not in str(plain["jobs"]["test"]["strategy"]) and "wasip1" not in str(plain)
+    for kind, message in (("programs", "executables"), ("extension", "wrapper")):
+        target = copy_project(REPO / ("example-cli" if kind == "programs" else "example"), tmp_path / kind)
+        if kind == "extension":  # the example without its typed module: raw lib calls need C
+            config = json.loads((target / "config.json").read_text())
+            del config["wrapper"]
+            (target / "config.json").write_text(json.dumps(config))
+        with pytest.raises(ConfigError, match=message):
+            write_workflow(target, WorkflowOptions(universal=True))
+        assert not (target / ".github").exists()
+    assert main(["generate-ci", "github", str(project), "--universal", "--force"]) == 0
