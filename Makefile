@@ -31,7 +31,8 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	# setuptools' notice about editable installs is not a problem here: kept out of the output
+	PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
 
 # pygo-tools' own wheel and sdist (the wheel built from the sdist), to install this version
