@@ -34,9 +34,12 @@ CALLS, SPIN = int(sys.argv[1]), int(sys.argv[2])
 
 
 def spin(n):
+    # This thread's own int: SPIN, read from argv, is one object, and threads passing one object
+    # write its reference count from two cores (3.13t; constants are immortal, it is not).
+    rounds = int(str(SPIN))
     acc = 0
     for i in range(n):
-        acc = (acc + api.Spin(i, SPIN)) & 0xFFFFFFFF  # about a microsecond of Go
+        acc = (acc + api.Spin(i, rounds)) & 0xFFFFFFFF  # about a microsecond of Go
         if i % 3 == 0:
             acc ^= i
     return acc
