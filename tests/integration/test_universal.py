@@ -403,6 +403,9 @@ def test_go_error_variables_raise_their_classes_as_natively(
         "        except api.GoError as e:\n            print(type(e).__name__, e)\n"
         "    print(call('alice'))\n"
     )
+    code += (
+        "try:\n    api.GoexitWithin()\nexcept api.GoPanic as e:\n    print('GoPanic', e)\n"
+    )  # runtime.Goexit in a cancellable call is an error, not a silent zero (both wheels)
     universal = call(wasmhost, tmp_path, code).stdout.splitlines()
     native_python = make_venv(tmp_path / "native")
     pip_install(native_python, str(wasmhost_wheels["native"]))
@@ -413,6 +416,6 @@ def test_go_error_variables_raise_their_classes_as_natively(
         "GoError cgo only",
         "GoError plain",
         "found alice",
-    ]
+    ] + ["GoPanic the function called runtime.Goexit instead of returning"]
     assert universal == expected
     assert native == expected

@@ -434,16 +434,7 @@ func (p *pkg) describe(fn *ast.FuncDecl, d *description) (*function, error) {
 		}
 	}
 	if fn.Type.Results != nil {
-		var results []ast.Expr
-		for _, group := range fn.Type.Results.List {
-			count := len(group.Names)
-			if count == 0 {
-				count = 1
-			}
-			for i := 0; i < count; i++ {
-				results = append(results, group.Type)
-			}
-		}
+		results := fieldTypes(fn.Type.Results)
 		if n := len(results); n > 0 {
 			if id, ok := results[n-1].(*ast.Ident); ok && id.Name == "error" {
 				if !native {
@@ -792,4 +783,23 @@ func checkWrites(fn *ast.FuncDecl, f *function) error {
 			"(Python must then pass a writable buffer such as a bytearray)", found, found)
 	}
 	return nil
+}
+
+// fieldTypes is the type of each parameter or result in list, one per name (`a, b int` is two;
+// an unnamed one is one); nil for a nil list.
+func fieldTypes(list *ast.FieldList) []ast.Expr {
+	if list == nil {
+		return nil
+	}
+	var types []ast.Expr
+	for _, group := range list.List {
+		count := len(group.Names)
+		if count == 0 {
+			count = 1
+		}
+		for i := 0; i < count; i++ {
+			types = append(types, group.Type)
+		}
+	}
+	return types
 }

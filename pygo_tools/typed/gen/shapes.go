@@ -118,18 +118,7 @@ func (p *pkg) funcType(t *ast.FuncType, spelled string, d *description) (*typeDe
 			desc.Args = append(desc.Args, arg)
 		}
 	}
-	var results []ast.Expr
-	if t.Results != nil {
-		for _, group := range t.Results.List {
-			count := len(group.Names)
-			if count == 0 {
-				count = 1
-			}
-			for i := 0; i < count; i++ {
-				results = append(results, group.Type)
-			}
-		}
-	}
+	results := fieldTypes(t.Results)
 	if n := len(results); n > 0 {
 		if id, ok := results[n-1].(*ast.Ident); ok && id.Name == "error" {
 			desc.Fails = true

@@ -175,6 +175,7 @@ func wasmWrappers(d *description, needMain bool) string {
 	}
 	if async {
 		g.imports[`pygo_time "time"`] = true
+		body.WriteString(taskRuntime)
 		body.WriteString(wasmAsyncRuntime)
 	}
 	g.imports[`pygo_context "context"`] = true
@@ -323,21 +324,9 @@ func pygoFailError(e error) {
 func pygoSentinelParent(i int32) int32 { return int32(pygoSentinelParentOf(int(i))) }
 `
 
+// wasmAsyncRuntime follows taskRuntime: WebAssembly's single thread runs the call's goroutine
+// while the host waits in pygo_wait (or makes any other call).
 const wasmAsyncRuntime = `
-// A call of a function that takes a context: it runs in its own goroutine, which WebAssembly's
-// single thread runs while the host waits in pygo_wait (or makes any other call).
-type pygoTask struct {
-	done     chan struct{}
-	cancel   pygo_context.CancelFunc
-	err      error
-	panicked bool
-	message  string
-}
-
-func (t *pygoTask) task() *pygoTask { return t }
-
-type pygoAsync interface{ task() *pygoTask }
-
 var (
 	pygoTasks = map[int64]pygoAsync{}
 	pygoNext  int64
@@ -351,15 +340,7 @@ func pygoStart(state pygoAsync, timeout int64, body func(pygo_context.Context) f
 	}
 	t.done, t.cancel = make(chan struct{}), cancel
 	run := body(ctx)
-	go func() {
-		defer close(t.done)
-		defer func() {
-			if r := recover(); r != nil {
-				t.panicked, t.message = true, pygoPanicMessage(r)
-			}
-		}()
-		run()
-	}()
+	go t.execute(run)
 	pygoNext++
 	pygoTasks[pygoNext] = state
 	return pygoNext
@@ -373,14 +354,10 @@ func pygoWait(handle int64, ms int32) int32 {
 	if state == nil {
 		return 1
 	}
-	timer := pygo_time.NewTimer(pygo_time.Duration(ms) * pygo_time.Millisecond)
-	defer timer.Stop()
-	select {
-	case <-state.task().done:
+	if state.task().waitFor(int(ms)) {
 		return 1
-	case <-timer.C:
-		return 0
 	}
+	return 0
 }
 
 // pygo_cancel cancels the call's context and forgets it. Its goroutine gets up to 100 ms to

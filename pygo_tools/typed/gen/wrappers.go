@@ -122,6 +122,7 @@ func wrappers(d *description) string {
 		g.imports[`pygo_context "context"`] = true
 		g.imports[`pygo_sync "sync"`] = true
 		g.imports[`pygo_time "time"`] = true
+		body.WriteString(taskRuntime)
 		body.WriteString(asyncRuntime)
 	}
 	g.writeShapes(&body, d, async)
@@ -404,9 +405,10 @@ func (w *pygoWriter) bytes(v []byte) {
 }
 `
 
-const asyncRuntime = `
-// A call of a function that takes a context: it runs in its own goroutine, so that the calling
-// thread can return to Python to notice Ctrl-C while Go works.
+// taskRuntime is a call of a function that takes a context, natively and in WebAssembly: it
+// runs in its own goroutine (natively so that the calling thread can return to Python to notice
+// Ctrl-C while Go works; in WebAssembly while the host waits).
+const taskRuntime = `
 type pygoTask struct {
 	done     chan struct{}
 	cancel   pygo_context.CancelFunc
@@ -420,6 +422,36 @@ func (t *pygoTask) task() *pygoTask { return t }
 // pygoAsync is a call's state: its task and its results (pygoState_<symbol>).
 type pygoAsync interface{ task() *pygoTask }
 
+// execute runs the call's body; a panic, or runtime.Goexit instead of a return, is the call's
+// panic.
+func (t *pygoTask) execute(run func()) {
+	returned := false
+	defer close(t.done)
+	defer func() {
+		if r := recover(); r != nil {
+			t.panicked, t.message = true, pygoPanicMessage(r)
+		} else if !returned { // runtime.Goexit: no panic, and no return either
+			t.panicked, t.message = true, "the function called runtime.Goexit instead of returning"
+		}
+	}()
+	run()
+	returned = true
+}
+
+// waitFor waits up to ms milliseconds for the call to end; true if it has.
+func (t *pygoTask) waitFor(ms int) bool {
+	timer := pygo_time.NewTimer(pygo_time.Duration(ms) * pygo_time.Millisecond)
+	defer timer.Stop()
+	select {
+	case <-t.done:
+		return true
+	case <-timer.C:
+		return false
+	}
+}
+`
+
+const asyncRuntime = `
 var (
 	pygoTasksMu pygo_sync.Mutex
 	pygoTasks   = map[uint64]pygoAsync{}
@@ -441,19 +473,7 @@ func pygoStart(state pygoAsync, timeout C.int64_t, token C.uint64_t, body func(p
 	pygoTasks[handle] = state
 	pygoTasksMu.Unlock()
 	go func() {
-		func() {
-			returned := false
-			defer close(t.done)
-			defer func() {
-				if r := recover(); r != nil {
-					t.panicked, t.message = true, pygoPanicMessage(r)
-				} else if !returned { // runtime.Goexit: no panic, and no return either
-					t.panicked, t.message = true, "the function called runtime.Goexit instead of returning"
-				}
-			}()
-			run()
-			returned = true
-		}()
+		t.execute(run)
 		if token != 0 && pygoNotify(token) != 0 {
 			pygoTaskOf(C.uint64_t(handle), true)
 			cancel()
@@ -480,15 +500,10 @@ func pygo_wait(handle C.uint64_t, ms C.int) C.int {
 	if state == nil {
 		return 1
 	}
-	t := state.task()
-	timer := pygo_time.NewTimer(pygo_time.Duration(ms) * pygo_time.Millisecond)
-	defer timer.Stop()
-	select {
-	case <-t.done:
+	if state.task().waitFor(int(ms)) {
 		return 1
-	case <-timer.C:
-		return 0
 	}
+	return 0
 }
 
 // pygo_cancel cancels the call's context and forgets it: Python has stopped waiting, and the

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"sync"
 	"time"
 	"unsafe"
@@ -139,4 +140,12 @@ func LookupWithin(ctx context.Context, key string) (string, error) {
 		return "", err
 	}
 	return Lookup(key)
+}
+
+// GoexitWithin ends its goroutine with runtime.Goexit instead of returning.
+//
+//pygo:export
+func GoexitWithin(ctx context.Context) int {
+	runtime.Goexit()
+	return 1
 }
