@@ -406,6 +406,21 @@ def render(
     if any(f.awaitable for f in everything):
         module.append(_aio_module(functions, objects))
         stub.append(_aio_stub(functions, objects, class_names))
+    awaitable = any(f.awaitable for f in everything)
+    module.append(all_line(errors, classes, objects, functions, iterators=bool(iterators), awaitable=awaitable))
+    return "".join(module), "".join(stub)
+
+
+def all_line(
+    errors: Sequence[TypedError],
+    classes: Sequence[TypedStruct],
+    objects: Sequence[TypedObject],
+    functions: Sequence[TypedFunction],
+    *,
+    iterators: bool,
+    awaitable: bool,
+) -> str:
+    """The typed module's ``__all__``: the same names in the native and the universal module."""
     names = [
         "GoError",
         "GoPanic",
@@ -416,10 +431,9 @@ def render(
         *(c.name for c in classes),
         *(o.name for o in objects),
         *(f.name for f in functions),
-        *(["aio"] if any(f.awaitable for f in everything) else []),
+        *(["aio"] if awaitable else []),
     ]
-    module.append(f"\n__all__ = {names!r}\n")
-    return "".join(module), "".join(stub)
+    return f"\n__all__ = {names!r}\n"
 
 
 ITERATOR_STUB = """

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .kinds import WasmArgument
 from .model import ExportsDescription, GoType
-from .python import TypedApi, TypedFunction, TypedModuleSpec, TypedStruct, annotation, render, typed_api
+from .python import TypedApi, TypedFunction, TypedModuleSpec, TypedStruct, all_line, annotation, render, typed_api
 
 RUNTIME = Path(__file__).parent / "runtime" / "wasm.py"
 
@@ -113,19 +113,9 @@ def render_universal(
     module.append(_shapes(api, spec.package))
     module += bodies
     awaitable = any(f.awaitable for f in api.all_functions)
-    names = [
-        "GoError",
-        "GoPanic",
-        "GoTimeout",
-        "GoForkError",
-        *(["GoIterator"] if api.uses_iterators else []),
-        *(e.name for e in api.errors),
-        *(c.name for c in classes),
-        *(o.name for o in api.objects),
-        *(f.name for f in functions),
-        *(["aio"] if awaitable else []),
-    ]
-    module.append(f"\n__all__ = {names!r}\n")
+    module.append(
+        all_line(api.errors, classes, api.objects, functions, iterators=api.uses_iterators, awaitable=awaitable)
+    )
     return "".join(module), stub, notes
 
 
