@@ -405,7 +405,11 @@ def test_go_error_variables_raise_their_classes_as_natively(
     )
     code += (
         "try:\n    api.GoexitWithin()\nexcept api.GoPanic as e:\n    print('GoPanic', e)\n"
-    )  # runtime.Goexit in a cancellable call is an error, not a silent zero (both wheels)
+        "before = api.Count()\n"
+        "try:\n    api.PanicBadError()\nexcept api.GoPanic as e:\n    print('GoPanic', e)\n"
+        "print('Go state kept', api.Count() == before + 1)\n"
+    )  # runtime.Goexit in a cancellable call is an error, not a silent zero; a panic whose value's
+    # Error() panics too is one GoPanic, and Go goes on (both wheels)
     universal = call(wasmhost, tmp_path, code).stdout.splitlines()
     native_python = make_venv(tmp_path / "native")
     pip_install(native_python, str(wasmhost_wheels["native"]))
@@ -416,6 +420,10 @@ def test_go_error_variables_raise_their_classes_as_natively(
         "GoError cgo only",
         "GoError plain",
         "found alice",
-    ] + ["GoPanic the function called runtime.Goexit instead of returning"]
+    ] + [
+        "GoPanic the function called runtime.Goexit instead of returning",
+        "GoPanic panic with a value whose Error or String method panicked too (a nil pointer?)",
+        "Go state kept True",
+    ]
     assert universal == expected
     assert native == expected

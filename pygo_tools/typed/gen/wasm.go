@@ -106,19 +106,6 @@ func pygoRecover() {
 		pygoFail('P', pygoPanicMessage(r))
 	}
 }
-
-func pygoPanicMessage(r any) string {
-	message := "panic with a value that is not a string or an error"
-	switch v := r.(type) {
-	case string:
-		message = v
-	case error:
-		message = v.Error()
-	case interface{ String() string }:
-		message = v.String()
-	}
-	return message
-}
 `
 
 // unavailableInWasm says why f cannot be called in a WebAssembly build ("" when it can).
@@ -192,7 +179,7 @@ func wasmWrappers(d *description, needMain bool) string {
 		importLines = append(importLines, "\t"+line+"\n")
 	}
 	sort.Strings(importLines)
-	return fmt.Sprintf(wasmPreamble, strings.Join(importLines, "")) + body.String()
+	return fmt.Sprintf(wasmPreamble, strings.Join(importLines, "")) + panicMessageRuntime + body.String()
 }
 
 // wasmCall is the export's parameters and the arguments for the user's function.

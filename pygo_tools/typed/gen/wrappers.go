@@ -80,27 +80,6 @@ func pygoRecover(err *C.pygo_error, scratch *C.pygo_scratch) {
 	}
 	pygoFail(err, scratch, 'P', pygoPanicMessage(r))
 }
-
-// pygoPanicMessage is the text of a panic's value. Its Error or String method may panic too (a
-// typed nil pointer, say): that must not escape a deferred function, where it would abort the
-// process, so it is recovered here.
-func pygoPanicMessage(r any) (message string) {
-	defer func() {
-		if recover() != nil {
-			message = "panic with a value whose Error or String method panicked too (a nil pointer?)"
-		}
-	}()
-	message = "panic with a value that is not a string or an error"
-	switch v := r.(type) {
-	case string:
-		message = v
-	case error:
-		message = v.Error()
-	case interface{ String() string }:
-		message = v.String()
-	}
-	return message
-}
 `
 
 func wrappers(d *description) string {
@@ -135,7 +114,7 @@ func wrappers(d *description) string {
 		importLines = append(importLines, "\t"+line+"\n")
 	}
 	sort.Strings(importLines)
-	return fmt.Sprintf(preamble, strings.Join(importLines, "")) + body.String()
+	return fmt.Sprintf(preamble, strings.Join(importLines, "")) + panicMessageRuntime + body.String()
 }
 
 type generator struct {
@@ -340,6 +319,30 @@ func (g *generator) decode(t *typeDesc) string {
 func (g *generator) encode(t *typeDesc, v string) string {
 	return rowOf(t).encode(g, t, v)
 }
+
+// panicMessageRuntime turns a recovered panic into its message, natively and in WebAssembly.
+const panicMessageRuntime = `
+// pygoPanicMessage is the text of a panic's value. Its Error or String method may panic too (a
+// typed nil pointer, say): that must not escape a deferred function, where it would abort the
+// process, so it is recovered here.
+func pygoPanicMessage(r any) (message string) {
+	defer func() {
+		if recover() != nil {
+			message = "panic with a value whose Error or String method panicked too (a nil pointer?)"
+		}
+	}()
+	message = "panic with a value that is not a string or an error"
+	switch v := r.(type) {
+	case string:
+		message = v
+	case error:
+		message = v.Error()
+	case interface{ String() string }:
+		message = v.String()
+	}
+	return message
+}
+`
 
 const codecRuntime = `
 type pygoReader struct {

@@ -149,3 +149,13 @@ func GoexitWithin(ctx context.Context) int {
 	runtime.Goexit()
 	return 1
 }
+
+type badError struct{ code *int }
+
+// Error panics for a nil code (a typed nil pointer inside).
+func (e *badError) Error() string { return fmt.Sprint(*e.code) }
+
+// PanicBadError panics with an error whose Error method panics too.
+//
+//pygo:export
+func PanicBadError() { panic(&badError{}) }
